@@ -1,0 +1,458 @@
+"""Annual reports and what they hold: figures, narrative sections, initiatives and honours."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from apps.indicators.choices import Measure, Qualifier, WorkArea
+from apps.indicators.models import Indicator
+from apps.indicators.numbers import format_figure, plain
+from apps.organizations.models import Organisation
+
+FIRST_YEAR = 1949
+LAST_YEAR = 2100
+year_validators = [MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)]
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    APPROVED = "approved", _("Approved")
+
+
+def period_label(start: int, end: int) -> str:
+    """2011年 / 2014—2019年 in Chinese; 2011 / 2014–2019 in English."""
+    english = (get_language() or "").startswith("en")
+    if start == end:
+        return str(start) if english else f"{start}年"
+    return f"{start}–{end}" if english else f"{start}—{end}年"
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def published(self):
+        """Only approved reports are public: dashboards, exports and the read API use this."""
+        return self.filter(status=Status.APPROVED)
+
+    def for_year(self, year: int):
+        return self.filter(period_start=year, period_end=year)
+
+    def yearly(self):
+        return self.filter(period_start=F("period_end"))
+
+    def terms(self):
+        return self.filter(period_start__lt=F("period_end"))
+
+
+class Report(models.Model):
+    """One organisation's report for one period: a year, or a multi-year term (江都's covers the
+    term between two congresses)."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    period_start = models.PositiveSmallIntegerField(_("first year"), validators=year_validators)
+    period_end = models.PositiveSmallIntegerField(
+        _("last year"),
+        validators=year_validators,
+        help_text=_("The same as the first year for an annual report."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    plan = models.TextField(
+        _("plan for the next year"),
+        blank=True,
+        help_text=_("The overall plan; plans per work area go into the sections."),
+    )
+    note = models.TextField(
+        _("editorial note"),
+        blank=True,
+        help_text=_(
+            "How the data was taken from the source, e.g. how an unstated year was inferred."
+        ),
+    )
+    source_name = models.CharField(_("source document"), max_length=300, blank=True)
+    source_document = models.FileField(
+        _("source file"), upload_to="sources/%Y/", blank=True, max_length=300
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True, editable=False)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("annual report")
+        verbose_name_plural = _("annual reports")
+        ordering = ["organisation__code", "-period_end", "-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "period_start", "period_end"],
+                name="report_one_per_organisation_and_period",
+                violation_error_message=_(
+                    "This organisation already has a report for this period."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")),
+                name="report_period_in_order",
+                violation_error_message=_("The first year must not be after the last year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__gte=FIRST_YEAR) & Q(period_end__lte=LAST_YEAR),
+                name="report_period_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="report_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "period_end", "period_start"], name="report_status_period"
+            ),
+            models.Index(fields=["organisation", "period_end"], name="report_org_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period_start, self.period_end)
+
+    @property
+    def is_term(self) -> bool:
+        return self.period_start != self.period_end
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.APPROVED
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.period_start is not None
+            and self.period_end is not None
+            and self.period_start > self.period_end
+        ):
+            raise ValidationError(
+                {"period_end": _("The last year must not be before the first year.")}
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        if self.status == Status.APPROVED and self.approved_at is None:
+            self.approved_at = timezone.now()
+        elif self.status != Status.APPROVED:
+            self.approved_at = None
+        old = None
+        if not self._state.adding:
+            old = Report.objects.filter(pk=self.pk).values("period_start", "period_end").first()
+        super().save(*args, **kwargs)
+        if old and (old["period_start"], old["period_end"]) != (
+            self.period_start,
+            self.period_end,
+        ):
+            # Figures that covered the report's whole period move with it.
+            self.figures.filter(
+                period_start=old["period_start"], period_end=old["period_end"]
+            ).update(period_start=self.period_start, period_end=self.period_end)
+
+
+class FigureQuerySet(models.QuerySet["Figure"]):
+    def published(self):
+        return self.filter(report__status=Status.APPROVED)
+
+
+class Figure(models.Model):
+    """One indicator in one report: a value, how exact it is, and where it came from."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="figures"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="figures"
+    )
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=4)
+    qualifier = models.CharField(
+        _("qualifier"), max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT
+    )
+    # The indicator's measure, copied so that the database itself can hold counts to whole
+    # non-negative numbers and rates to 0–100 (a CHECK cannot look into another table).
+    measure = models.CharField(max_length=8, choices=Measure.choices, editable=False)
+    period_start = models.PositiveSmallIntegerField(
+        _("first year"),
+        validators=year_validators,
+        blank=True,
+        help_text=_("Leave empty to use the report's period. 近三年 in a 2011 report: 2009."),
+    )
+    period_end = models.PositiveSmallIntegerField(
+        _("last year"), validators=year_validators, blank=True
+    )
+    is_computed = models.BooleanField(_("computed"), default=False, editable=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    source = models.TextField(
+        _("source sentence"), blank=True, help_text=_("The sentence the figure was taken from.")
+    )
+
+    objects = FigureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
+        ordering = ["indicator__position", "indicator__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "indicator"],
+                name="figure_one_per_report_and_indicator",
+                violation_error_message=_("This report already has a figure for this indicator."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="figure_value_not_negative",
+                violation_error_message=_("A figure cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(measure=Measure.RATE) | Q(value__lte=100),
+                name="figure_rate_at_most_100",
+                violation_error_message=_("A rate lies between 0 and 100 per cent."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(measure=Measure.COUNT) | Q(value=Round(F("value"))),
+                name="figure_count_is_whole",
+                violation_error_message=_("A count is a whole number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(measure__in=Measure.values), name="figure_measure_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(qualifier__in=Qualifier.values), name="figure_qualifier_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")),
+                name="figure_period_in_order",
+                violation_error_message=_("The first year must not be after the last year."),
+            ),
+        ]
+        indexes = [
+            # One indicator, one period, many organisations (comparisons, rankings).
+            models.Index(
+                fields=["indicator", "period_end", "period_start"], name="figure_indicator_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name}: {self.display}"
+
+    @property
+    def display(self) -> str:
+        return format_figure(self.value, self.qualifier, self.indicator.unit)
+
+    @property
+    def plain_value(self) -> str:
+        return plain(self.value)
+
+    @property
+    def has_own_period(self) -> bool:
+        return (self.period_start, self.period_end) != (
+            self.report.period_start,
+            self.report.period_end,
+        )
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period_start, self.period_end)
+
+    def fill_defaults(self) -> None:
+        if self.report_id is not None:
+            if self.period_start is None:
+                self.period_start = self.report.period_start
+            if self.period_end is None:
+                self.period_end = self.report.period_end
+        if self.indicator_id is not None:
+            self.measure = self.indicator.measure
+
+    def clean_fields(self, exclude=None) -> None:
+        self.fill_defaults()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        super().clean()
+        self.fill_defaults()
+        if self.indicator_id is None or self.value is None:
+            return
+        indicator = self.indicator
+        errors: dict[str, list[str]] = {}
+        if indicator.is_computed and not self.is_computed:
+            errors.setdefault("indicator", []).append(
+                _("%(name)s is computed from other figures and cannot be entered.")
+                % {"name": indicator.name}
+            )
+        value: Decimal = self.value
+        exponent = value.normalize().as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        if places > indicator.decimal_places:
+            if indicator.decimal_places == 0:
+                message = _("%(name)s is counted in whole %(unit)s: %(value)s has a fraction.")
+            else:
+                message = _("%(name)s allows at most %(places)d decimal places.")
+            errors.setdefault("value", []).append(
+                message
+                % {
+                    "name": indicator.name,
+                    "unit": indicator.get_unit_display(),
+                    "value": plain(value),
+                    "places": indicator.decimal_places,
+                }
+            )
+        low, high = indicator.allowed_range()
+        if low is not None and value < low:
+            errors.setdefault("value", []).append(
+                _("%(name)s cannot be below %(low)s.") % {"name": indicator.name, "low": plain(low)}
+                if low != 0
+                else _("%(name)s cannot be negative.") % {"name": indicator.name}
+            )
+        if high is not None and value > high:
+            errors.setdefault("value", []).append(
+                _("%(name)s cannot be above %(high)s.")
+                % {"name": indicator.name, "high": plain(high)}
+            )
+        if self.report_id is not None and self.period_end is not None:
+            report = self.report
+            if not (report.period_start <= self.period_end <= report.period_end):
+                errors.setdefault("period_end", []).append(
+                    _("A figure of this report must end within %(period)s.")
+                    % {"period": report.period_label}
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_defaults()
+        super().save(*args, **kwargs)
+
+
+class SectionPart(models.TextChoices):
+    REVIEW = "review", _("Review of the period")
+    PLAN = "plan", _("Plan for the next period")
+
+
+class ReportSection(models.Model):
+    """A part of the narrative: the review or the plan of one work area."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
+    part = models.CharField(_("part"), max_length=8, choices=SectionPart.choices)
+    work_area = models.CharField(
+        _("work area"), max_length=16, choices=WorkArea.choices, blank=True
+    )
+    heading = models.CharField(_("heading"), max_length=200)
+    body = models.TextField(_("text"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("narrative section")
+        verbose_name_plural = _("narrative sections")
+        ordering = ["part", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(part__in=SectionPart.values), name="section_part_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(work_area="") | Q(work_area__in=WorkArea.values),
+                name="section_work_area_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+
+class Initiative(models.Model):
+    """A named activity of the report (建功十二五 labour competition, 金秋助学 …)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="initiatives")
+    title = models.CharField(_("title"), max_length=200)
+    work_area = models.CharField(
+        _("work area"), max_length=16, choices=WorkArea.choices, blank=True
+    )
+    description = models.TextField(_("description"), blank=True)
+    participants = models.TextField(
+        _("participants"),
+        blank=True,
+        help_text=_("The units, people and numbers the initiative names."),
+    )
+    figures = models.ManyToManyField(
+        Figure,
+        verbose_name=_("figures"),
+        blank=True,
+        related_name="initiatives",
+        help_text=_("Figures of this report that the initiative produced."),
+    )
+    photo = models.ImageField(_("photo"), upload_to="photos/%Y/", blank=True)
+    photo_caption = models.CharField(_("photo caption"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(work_area="") | Q(work_area__in=WorkArea.values),
+                name="initiative_work_area_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class HonourLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County")
+    OTHER = "other", _("Other")
+
+
+class Honour(models.Model):
+    """An honour received (全省工会工作模范开发区, 全国百家示范乡镇工会 …)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="honours")
+    title = models.CharField(_("title"), max_length=200)
+    level = models.CharField(_("level"), max_length=12, choices=HonourLevel.choices)
+    conferred_by = models.CharField(_("conferred by"), max_length=120, blank=True)
+    recipient = models.CharField(
+        _("recipient"),
+        max_length=200,
+        blank=True,
+        help_text=_("Leave empty when the reporting organisation itself was honoured."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("honour")
+        verbose_name_plural = _("honours")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=HonourLevel.values), name="honour_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
