@@ -1,0 +1,182 @@
+"""Reading figures as staff and documents write them, and writing them back."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from apps.indicators.choices import Qualifier, Unit
+from apps.indicators.numbers import (
+    MAX_ABS_VALUE,
+    FigureParseError,
+    format_figure,
+    parse_figure,
+    plain,
+)
+
+D = Decimal
+EXACT, MORE, AT_LEAST, NEARLY, ABOUT = (
+    Qualifier.EXACT,
+    Qualifier.MORE,
+    Qualifier.AT_LEAST,
+    Qualifier.NEARLY,
+    Qualifier.ABOUT,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "value", "qualifier"),
+    [
+        # The forms the issue names.
+        ("31800", Unit.PERSONS, D(31800), EXACT),
+        ("31,800", Unit.PERSONS, D(31800), EXACT),
+        ("３１８００", Unit.PERSONS, D(31800), EXACT),
+        ("３１，８００", Unit.PERSONS, D(31800), EXACT),
+        ("3.18万", Unit.PERSONS, D(31800), EXACT),
+        ("390多", Unit.ORGANISATIONS, D(390), MORE),
+        ("390余", Unit.ORGANISATIONS, D(390), MORE),
+        ("96%以上", Unit.PERCENT, D(96), MORE),
+        ("96％以上", Unit.PERCENT, D(96), MORE),
+        ("近4万", Unit.PERSONS, D(40000), NEARLY),
+        ("不少于30万元", Unit.TEN_THOUSAND_YUAN, D(30), AT_LEAST),
+        # As the seed documents write them.
+        ("390多家", Unit.ORGANISATIONS, D(390), MORE),
+        ("3.18万余人", Unit.PERSONS, D(31800), MORE),
+        ("22900多人（次）", Unit.PERSON_TIMES, D(22900), MORE),
+        ("2万多", Unit.PERSONS, D(20000), MORE),
+        ("20多万", Unit.PERSONS, D(200000), MORE),
+        ("近80", Unit.ITEMS, D(80), NEARLY),
+        ("35.85万元", Unit.TEN_THOUSAND_YUAN, D("35.85"), EXACT),
+        ("265万元", Unit.TEN_THOUSAND_YUAN, D(265), EXACT),
+        ("200多万元", Unit.TEN_THOUSAND_YUAN, D(200), MORE),
+        ("400条以上", Unit.SUGGESTIONS, D(400), MORE),
+        ("达400条以上", Unit.SUGGESTIONS, D(400), MORE),
+        ("7000余", Unit.PERSONS, D(7000), MORE),
+        ("99.5％", Unit.PERCENT, D("99.5"), EXACT),
+        ("88 %", Unit.PERCENT, D(88), EXACT),
+        ("约300", Unit.HOUSEHOLDS, D(300), ABOUT),
+        ("300左右", Unit.HOUSEHOLDS, D(300), ABOUT),
+        ("超过500", Unit.PERSONS, D(500), MORE),
+        ("过百", Unit.PERSONS, D(100), MORE),
+        ("390+", Unit.ORGANISATIONS, D(390), MORE),
+        ("≥96%", Unit.PERCENT, D(96), AT_LEAST),
+        # Chinese numerals.
+        ("四", Unit.EVENTS, D(4), EXACT),
+        ("十二", Unit.PROJECTS, D(12), EXACT),
+        ("两", Unit.ITEMS, D(2), EXACT),
+        ("五百多", Unit.PERSON_TIMES, D(500), MORE),
+        ("百名以上", Unit.PERSONS, D(100), MORE),
+        ("一万二千", Unit.PERSONS, D(12000), EXACT),
+        ("两万", Unit.PERSONS, D(20000), EXACT),
+        # Money: the field's unit is 万元, so 万 and 亿 written after a number mean 万元/亿元.
+        ("30万", Unit.TEN_THOUSAND_YUAN, D(30), EXACT),
+        ("300000元", Unit.TEN_THOUSAND_YUAN, D(30), EXACT),
+        ("1.5亿", Unit.TEN_THOUSAND_YUAN, D(15000), EXACT),
+        ("1.5亿元", Unit.TEN_THOUSAND_YUAN, D(15000), EXACT),
+        ("1,234,567.89", Unit.TEN_THOUSAND_YUAN, D("1234567.89"), EXACT),
+        # Whitespace around the figure is harmless.
+        ("  31800 ", Unit.PERSONS, D(31800), EXACT),
+        ("0.5万", Unit.PERSONS, D(5000), EXACT),
+    ],
+)
+def test_parses_what_staff_type(text, unit, value, qualifier):
+    parsed = parse_figure(text, unit)
+    assert parsed.value == value
+    assert parsed.qualifier == qualifier
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "message"),
+    [
+        ("", Unit.PERSONS, "请输入数值"),
+        ("abc", Unit.PERSONS, "不是数字"),
+        ("数千", Unit.ITEMS, "过于笼统"),
+        ("不足300", Unit.ITEMS, "过于笼统"),
+        ("近400多", Unit.ITEMS, "两种说法"),
+        ("96%", Unit.ORGANISATIONS, "不是百分比"),
+        ("30人", Unit.TEN_THOUSAND_YUAN, "不符"),
+        ("31 800", Unit.PERSONS, "空格"),
+        ("31,80", Unit.PERSONS, "不是数字"),
+        ("12.5.3", Unit.PERSONS, "不是数字"),
+        ("1e5", Unit.PERSONS, "不是数字"),
+        ("十十", Unit.PERSONS, "不是数字"),
+        ("近", Unit.PERSONS, "不是数字"),
+        ("1亿亿", Unit.PERSONS, "不是数字"),
+        ("999999999999999", Unit.PERSONS, "太大"),
+        ("4万", Unit.PERCENT, "百分比不能"),
+    ],
+)
+def test_refuses_with_a_chinese_message(text, unit, message):
+    with translation.override("zh-hans"), pytest.raises(FigureParseError) as caught:
+        parse_figure(text, unit)
+    assert message in str(caught.value)
+
+
+def test_messages_follow_the_language():
+    with translation.override("en"), pytest.raises(FigureParseError) as caught:
+        parse_figure("abc", Unit.PERSONS)
+    assert "is not a number" in str(caught.value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("0123456789０１２３.,，%％万亿千百十多余以上近约不少于元人次家 -+")
+        ),
+        max_size=14,
+    )
+    | st.text(max_size=20),
+    st.sampled_from(Unit.values),
+)
+def test_no_input_crashes_the_parser(text, unit):
+    """Whatever is typed, the parser either returns a finite value in range with a known
+    qualifier, or refuses with a message; it never raises anything else."""
+    try:
+        parsed = parse_figure(text, unit)
+    except FigureParseError as error:
+        message = str(error)
+        parsed = None
+    if parsed is None:
+        assert message
+        return
+    assert parsed.value.is_finite()
+    assert abs(parsed.value) < MAX_ABS_VALUE
+    assert parsed.qualifier in Qualifier.values
+
+
+@given(st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False))
+def test_plain_values_read_back_exactly(value):
+    assert parse_figure(plain(value), Unit.TEN_THOUSAND_YUAN).value == value
+
+
+@pytest.mark.parametrize(
+    ("value", "qualifier", "unit", "language", "shown"),
+    [
+        (D(390), MORE, Unit.ORGANISATIONS, "zh-hans", "390+"),
+        (D(40000), NEARLY, Unit.PERSONS, "zh-hans", "近4万"),
+        (D(40000), NEARLY, Unit.PERSONS, "en", "nearly 40,000"),
+        (D(96), MORE, Unit.PERCENT, "zh-hans", "≥96%"),
+        (D(30), AT_LEAST, Unit.TEN_THOUSAND_YUAN, "zh-hans", "≥30"),
+        (D(31800), EXACT, Unit.PERSONS, "zh-hans", "3.18万"),
+        (D(283958), EXACT, Unit.PERSONS, "zh-hans", "283958"),
+        (D(283958), EXACT, Unit.PERSONS, "en", "283,958"),
+        (D(300), ABOUT, Unit.HOUSEHOLDS, "zh-hans", "约300"),
+        (D(15000), EXACT, Unit.TEN_THOUSAND_YUAN, "zh-hans", "15000"),
+        (D("35.85"), EXACT, Unit.TEN_THOUSAND_YUAN, "zh-hans", "35.85"),
+        (None, EXACT, Unit.PERSONS, "zh-hans", "—"),
+    ],
+)
+def test_formats_with_the_qualifier(value, qualifier, unit, language, shown):
+    with translation.override(language):
+        assert format_figure(value, qualifier, unit) == shown
+
+
+def test_plain_never_uses_exponents():
+    assert plain(D("31800.0000")) == "31800"
+    assert plain(D("35.8500")) == "35.85"
+    assert plain(D("0.0000")) == "0"

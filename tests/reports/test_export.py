@@ -1,0 +1,145 @@
+"""The long-format export: every figure of an approved report, nothing else."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from apps.indicators.choices import Qualifier, Unit
+from apps.indicators.models import Indicator
+from apps.reports.exports import EXPORT_COLUMNS
+from apps.reports.models import Figure, Status
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = [
+    "org_code",
+    "org_name",
+    "period_start",
+    "period_end",
+    "indicator_code",
+    "indicator_name",
+    "value",
+    "qualifier",
+    "unit",
+    "source",
+]
+
+
+def export_csv(*args: str) -> list[dict[str, str]]:
+    out = io.StringIO()
+    call_command("export_values", *args, stdout=out)
+    text = out.getvalue()
+    reader = csv.DictReader(io.StringIO(text))
+    assert reader.fieldnames == COLUMNS
+    return list(reader)
+
+
+def test_columns_are_the_documented_ones():
+    assert EXPORT_COLUMNS == COLUMNS
+
+
+def test_every_published_figure_once_with_plain_values_and_stable_qualifiers():
+    rows = export_csv()
+    assert len(rows) == Figure.objects.filter(report__status=Status.APPROVED).count() > 100
+    keys = {(r["org_code"], r["period_start"], r["period_end"], r["indicator_code"]) for r in rows}
+    assert len(keys) == len(rows)
+    for row in rows:
+        assert re.fullmatch(r"\d+(\.\d+)?", row["value"]), row
+        assert row["qualifier"] in Qualifier.values
+        assert row["unit"] in Unit.values
+
+
+def test_values_are_plain_numbers_in_the_indicator_unit():
+    rows = {(r["org_code"], r["indicator_code"]): r for r in export_csv()}
+    members = rows[("js-yz-gaoyou-kfq", "members_total")]
+    assert (members["value"], members["qualifier"], members["unit"]) == ("31800", "exact", "人")
+    unions = rows[("js-yz-gaoyou-kfq", "unions_total")]
+    assert (unions["value"], unions["qualifier"]) == ("390", "more")
+    assert "390多家" in unions["source"]
+    funds = rows[("js-yz-gaoyou", "golden_autumn_funds")]
+    assert (funds["value"], funds["unit"]) == ("35.85", "万元")
+    rate = rows[("js-yz-gaoyou-kfq", "unionisation_rate")]
+    assert (rate["value"], rate["qualifier"], rate["unit"]) == ("96", "more", "%")
+
+
+def test_drafts_submitted_and_returned_reports_never_appear():
+    indicator = Indicator.objects.get(code="unions_total")
+    organisation = factories.organisation(code="test-unpublished")
+    for year, status in enumerate([Status.DRAFT, Status.SUBMITTED, Status.RETURNED], start=2030):
+        report = factories.report(organisation, year, status=status)
+        factories.figure(report, indicator, 777001)
+    assert not [r for r in export_csv() if r["org_code"] == "test-unpublished"]
+
+    report = factories.report(organisation, 2040, status=Status.DRAFT)
+    factories.figure(report, indicator, 777002)
+    report.status = Status.APPROVED
+    report.save()
+    published = [r for r in export_csv() if r["org_code"] == "test-unpublished"]
+    assert [(r["period_start"], r["value"]) for r in published] == [("2040", "777002")]
+
+
+def test_a_figure_carries_its_own_period():
+    rows = export_csv()
+    promotions = next(
+        r
+        for r in rows
+        if r["org_code"] == "js-yz-gaoyou-kfq" and r["indicator_code"] == "grade_promotions"
+    )
+    assert (promotions["period_start"], promotions["period_end"]) == ("2009", "2011")
+    jiangdu = next(
+        r
+        for r in rows
+        if r["org_code"] == "js-yz-jiangdu" and r["indicator_code"] == "unions_total"
+    )
+    assert (jiangdu["period_start"], jiangdu["period_end"]) == ("2014", "2019")
+
+
+def test_xlsx_export_holds_the_same_rows_as_numbers(tmp_path):
+    target = tmp_path / "values.xlsx"
+    call_command("export_values", "--format", "xlsx", "--output", str(target), stderr=io.StringIO())
+    sheet = load_workbook(target, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == COLUMNS
+    assert len(rows) - 1 == len(export_csv())
+    values = [row[6] for row in rows[1:]]
+    assert all(isinstance(v, int | float | Decimal) for v in values)
+    members = next(r for r in rows[1:] if r[0] == "js-yz-gaoyou-kfq" and r[4] == "members_total")
+    assert members[6] == 31800
+
+
+def test_xlsx_needs_an_output_file():
+    with pytest.raises(CommandError, match="--output"):
+        call_command("export_values", "--format", "xlsx")
+
+
+def test_csv_to_a_file(tmp_path):
+    target = tmp_path / "values.csv"
+    call_command("export_values", "--output", str(target), stderr=io.StringIO())
+    with target.open(encoding="utf-8") as handle:
+        assert len(list(csv.DictReader(handle))) == len(export_csv())
+
+
+def test_site_download_matches_the_command(client):
+    response = client.get("/export/values.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff"), "a BOM lets Excel read the Chinese text"
+    downloaded = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert downloaded == export_csv()
+
+
+def test_site_xlsx_download(client):
+    response = client.get("/en/export/values.xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert next(workbook.active.iter_rows(values_only=True)) == tuple(COLUMNS)
