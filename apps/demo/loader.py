@@ -2,7 +2,9 @@
 period that a seed document covers, taken figure by figure from the documents in ``seeds/``.
 
 Everything is keyed on natural keys (organisation code, report period, indicator code,
-position), so loading twice changes nothing the second time.
+position), so loading twice changes nothing the second time. Reports are written through the
+same services as every other write: an approved demo report whose data file changed is reopened,
+corrected and approved again, and all of it is in its change records.
 """
 
 from __future__ import annotations
@@ -24,8 +26,26 @@ from apps.indicators.catalogue import load_catalogue
 from apps.indicators.models import Indicator
 from apps.indicators.numbers import parse_figure
 from apps.organizations.models import Membership, Organisation, Role
-from apps.reports.models import Figure, Honour, Initiative, Report, ReportSection, Status
-from apps.reports.services import report_compute_rates
+from apps.reports.models import (
+    AuditEntry,
+    AuditKind,
+    AuditOrigin,
+    Honour,
+    Initiative,
+    Report,
+    ReportSection,
+    Status,
+)
+from apps.reports.services import (
+    FigureInput,
+    record,
+    record_changes,
+    report_approve,
+    report_create,
+    report_reopen,
+    report_save,
+    report_submit,
+)
 
 HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE / "data"
@@ -112,77 +132,74 @@ def load_organisations(path: Path = DATA_DIR / "organisations.toml") -> int:
     return len(entries)
 
 
-def _attach_source(report: Report, seed: str) -> None:
+def _source_name(seed: str) -> str:
     name = f"sources/demo/{seed}"
     if not default_storage.exists(name):
         saved = default_storage.save(name, ContentFile((SEEDS_DIR / seed).read_bytes()))
         if saved != name:  # pragma: no cover - storage renamed it; keep what it chose
             name = saved
-    if report.source_document.name != name:
-        report.source_document.name = name
-        report.save(update_fields=["source_document"])
+    return name
 
 
-def _load_report(entry: dict[str, Any], seed: str, indicators: dict[str, Indicator]) -> int:
-    try:
-        organisation = Organisation.objects.get(code=entry["organisation"])
-    except Organisation.DoesNotExist:
-        raise DemoDataError(f"{seed}: unknown organisation {entry['organisation']!r}") from None
+def _desired_figures(
+    entry: dict[str, Any], seed: str, indicators: dict[str, Indicator]
+) -> dict[str, FigureInput]:
     start, end = entry["period"]
-    report = Report.objects.filter(
-        organisation=organisation, period_start=start, period_end=end
-    ).first() or Report(organisation=organisation, period_start=start, period_end=end)
-    _sync(
-        report,
-        {
-            "status": entry.get("status", Status.APPROVED),
-            "title": entry.get("title", ""),
-            "summary": entry.get("summary", "").strip(),
-            "plan": entry.get("plan", "").strip(),
-            "note": entry.get("note", "").strip(),
-            "source_name": entry.get("source_name", ""),
-        },
-    )
-    _attach_source(report, seed)
-
-    # Figures, keyed by indicator.
-    existing = {f.indicator.code: f for f in report.figures.select_related("indicator")}
-    wanted: set[str] = set()
+    desired: dict[str, FigureInput] = {}
     for item in entry.get("figure", []):
         code = item["indicator"]
         indicator = indicators.get(code)
         if indicator is None:
             raise DemoDataError(f"{seed}: unknown indicator {code!r}")
-        if code in wanted:
-            raise DemoDataError(f"{seed}: {organisation.code} {start}-{end} states {code} twice")
-        wanted.add(code)
-        parsed = parse_figure(item["text"], indicator.unit)
-        figure_start, figure_end = item.get("period", (start, end))
-        figure = existing.get(code) or Figure(report=report, indicator=indicator)
-        try:
-            _sync(
-                figure,
-                {
-                    "value": parsed.value,
-                    "qualifier": parsed.qualifier,
-                    "period_start": figure_start,
-                    "period_end": figure_end,
-                    "note": item.get("note", ""),
-                    "source": item["source"],
-                },
+        if code in desired:
+            raise DemoDataError(
+                f"{seed}: {entry['organisation']} {start}-{end} states {code} twice"
             )
-        except ValidationError as error:
-            raise DemoDataError(f"{seed}: {code} = {item['text']!r}: {error.messages}") from error
-        existing[code] = figure
-    typed = [f for c, f in existing.items() if c not in wanted and not f.is_computed]
-    for figure in typed:
-        figure.delete()
-    report_compute_rates(report=report)
+        parsed = parse_figure(item["text"], indicator.unit)
+        period = item.get("period", (start, end))
+        desired[code] = FigureInput(
+            value=parsed.value,
+            qualifier=parsed.qualifier,
+            note=item.get("note", ""),
+            period=(period[0], period[1]),
+            source=item["source"],
+        )
+    return desired
 
-    _sync_children(
-        report,
-        ReportSection,
-        [
+
+def _figure_changes(
+    report: Report, desired: dict[str, FigureInput]
+) -> dict[str, FigureInput | None]:
+    """The figure changes that make the report hold exactly ``desired``."""
+    changes: dict[str, FigureInput | None] = {}
+    existing = {
+        f.indicator.code: f for f in report.figures.select_related("indicator") if not f.is_computed
+    }
+    for code, entry in desired.items():
+        figure = existing.get(code)
+        if figure is None or (
+            figure.value,
+            figure.qualifier,
+            figure.note,
+            (figure.period_start, figure.period_end),
+            figure.source,
+        ) != (entry.value, entry.qualifier, entry.note, entry.period, entry.source):
+            changes[code] = entry
+    for code in existing.keys() - desired.keys():
+        changes[code] = None
+    return changes
+
+
+CHILD_KINDS: dict[type[models.Model], str] = {
+    ReportSection: AuditKind.SECTION,
+    Initiative: AuditKind.INITIATIVE,
+    Honour: AuditKind.HONOUR,
+}
+
+
+def _child_rows(entry: dict[str, Any]) -> dict[type[models.Model], list[dict[str, Any]]]:
+    return {
+        ReportSection: [
             {
                 "part": s.get("part", "review"),
                 "work_area": s.get("work_area", ""),
@@ -191,11 +208,7 @@ def _load_report(entry: dict[str, Any], seed: str, indicators: dict[str, Indicat
             }
             for s in entry.get("section", [])
         ],
-    )
-    initiatives = _sync_children(
-        report,
-        Initiative,
-        [
+        Initiative: [
             {
                 "title": i["title"],
                 "work_area": i.get("work_area", ""),
@@ -205,22 +218,7 @@ def _load_report(entry: dict[str, Any], seed: str, indicators: dict[str, Indicat
             }
             for i in entry.get("initiative", [])
         ],
-    )
-    figures_by_code = {f.indicator.code: f for f in report.figures.select_related("indicator")}
-    for initiative, item in zip(initiatives, entry.get("initiative", []), strict=True):
-        codes = item.get("figures", [])
-        unknown = [c for c in codes if c not in figures_by_code]
-        if unknown:
-            raise DemoDataError(
-                f"{seed}: initiative {item['title']!r} names figures {unknown} the report lacks"
-            )
-        wanted_ids = {figures_by_code[c].pk for c in codes}
-        if set(initiative.figures.values_list("pk", flat=True)) != wanted_ids:
-            initiative.figures.set(wanted_ids)
-    _sync_children(
-        report,
-        Honour,
-        [
+        Honour: [
             {
                 "title": h["title"],
                 "level": h["level"],
@@ -229,23 +227,143 @@ def _load_report(entry: dict[str, Any], seed: str, indicators: dict[str, Indicat
             }
             for h in entry.get("honour", [])
         ],
-    )
-    return len(wanted)
+    }
+
+
+def _children_differ(report: Report, model: type[models.Model], rows: list[dict[str, Any]]) -> bool:
+    children = model.objects.filter(report=report).order_by("position")  # type: ignore[attr-defined]
+    if not rows:
+        return children.exists()
+    current = list(children.values(*rows[0].keys(), "position"))
+    return current != [{**row, "position": n} for n, row in enumerate(rows, start=1)]
 
 
 def _sync_children(
     report: Report, model: type[models.Model], rows: list[dict[str, Any]]
-) -> list[Any]:
-    """Make the report's children of ``model`` equal ``rows``, matched by position."""
-    current = {child.position: child for child in model.objects.filter(report=report)}  # type: ignore[attr-defined]
-    result = []
+) -> list[AuditEntry]:
+    """Make the report's children of ``model`` equal ``rows`` (matched by position) and return
+    the change records."""
+    kind, label = CHILD_KINDS[model], str(model._meta.verbose_name)
+    current = {c.position: c for c in model.objects.filter(report=report)}  # type: ignore[attr-defined]
+    entries = []
     for position, values in enumerate(rows, start=1):
-        child = current.pop(position, None) or model(report=report, position=position)
-        _sync(child, values)
-        result.append(child)
+        child = current.pop(position, None)
+        before = str(child) if child is not None else ""
+        child = child or model(report=report, position=position)
+        if _sync(child, values):
+            entries.append(
+                record(
+                    report,
+                    None,
+                    AuditOrigin.DEMO,
+                    kind,
+                    str(position),
+                    before,
+                    str(child),
+                    label=label,
+                )
+            )
     for stale in current.values():
+        entries.append(
+            record(
+                report,
+                None,
+                AuditOrigin.DEMO,
+                kind,
+                str(stale.position),
+                str(stale),
+                "",
+                label=label,
+            )
+        )
         stale.delete()
-    return result
+    return entries
+
+
+def _initiative_links(report: Report, entry: dict[str, Any], seed: str) -> list[set[int]]:
+    figures = {f.indicator.code: f.pk for f in report.figures.select_related("indicator")}
+    links = []
+    for item in entry.get("initiative", []):
+        codes = item.get("figures", [])
+        unknown = [c for c in codes if c not in figures]
+        if unknown:
+            raise DemoDataError(
+                f"{seed}: initiative {item['title']!r} names figures {unknown} the report lacks"
+            )
+        links.append({figures[c] for c in codes})
+    return links
+
+
+def _current_links(report: Report) -> list[set[int]]:
+    return [
+        set(initiative.figures.values_list("pk", flat=True))
+        for initiative in report.initiatives.order_by("position")
+    ]
+
+
+def _load_report(entry: dict[str, Any], seed: str, indicators: dict[str, Indicator]) -> int:
+    try:
+        organisation = Organisation.objects.get(code=entry["organisation"])
+    except Organisation.DoesNotExist:
+        raise DemoDataError(f"{seed}: unknown organisation {entry['organisation']!r}") from None
+    start, end = entry["period"]
+    fields = {
+        "title": entry.get("title", ""),
+        "summary": entry.get("summary", "").strip(),
+        "plan": entry.get("plan", "").strip(),
+        "note": entry.get("note", "").strip(),
+        "source_name": entry.get("source_name", ""),
+    }
+    report = Report.objects.filter(
+        organisation=organisation, period_start=start, period_end=end
+    ).first() or report_create(
+        user=None,
+        report=Report(organisation=organisation, period_start=start, period_end=end, **fields),
+        origin=AuditOrigin.DEMO,
+    )
+    desired = _desired_figures(entry, seed, indicators)
+    figure_changes = _figure_changes(report, desired)
+    rows = _child_rows(entry)
+    source = _source_name(seed) if seed else ""
+    differs = (
+        bool(figure_changes)
+        or any(getattr(report, key) != value for key, value in fields.items())
+        or report.source_document.name != source
+        or any(_children_differ(report, model, model_rows) for model, model_rows in rows.items())
+        or _current_links(report) != _initiative_links(report, entry, seed)
+    )
+    if differs:
+        if not report.is_editable:
+            # An approved demo report changes only through the workflow, like any other.
+            report_reopen(
+                report=report, user=None, reason="演示数据已更新", origin=AuditOrigin.DEMO
+            )
+        for key, value in fields.items():
+            setattr(report, key, value)
+        report.source_document.name = source
+        try:
+            report_save(
+                report=report,
+                user=None,
+                figures=figure_changes,
+                origin=AuditOrigin.DEMO,
+                confirm_warnings=True,
+            )
+        except ValidationError as error:
+            raise DemoDataError(
+                f"{seed}: {organisation.code} {start}-{end}: {error.messages}"
+            ) from error
+        for model, model_rows in rows.items():
+            record_changes(_sync_children(report, model, model_rows))
+        links = _initiative_links(report, entry, seed)
+        for initiative, wanted in zip(report.initiatives.order_by("position"), links, strict=True):
+            if set(initiative.figures.values_list("pk", flat=True)) != wanted:
+                initiative.figures.set(wanted)
+    if entry.get("status", Status.APPROVED) == Status.APPROVED and report.status != Status.APPROVED:
+        if report.status != Status.SUBMITTED:
+            report_submit(report=report, user=None, origin=AuditOrigin.DEMO)
+        report_approve(report=report, user=None, origin=AuditOrigin.DEMO)
+    return len(desired)
 
 
 def load_reports(directory: Path = DATA_DIR / "reports") -> tuple[int, int]:
@@ -254,8 +372,8 @@ def load_reports(directory: Path = DATA_DIR / "reports") -> tuple[int, int]:
     for path in sorted(directory.glob("*.toml")):
         with path.open("rb") as handle:
             document = tomllib.load(handle)
-        seed = document["seed"]
-        if not (SEEDS_DIR / seed).exists():
+        seed = document.get("seed", "")
+        if seed and not (SEEDS_DIR / seed).exists():
             raise DemoDataError(f"{path.name}: seed {seed!r} not found")
         for entry in document.get("report", []):
             figures += _load_report(entry, seed, indicators)

@@ -8,24 +8,25 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Unit(models.TextChoices):
     """The unit a figure is counted in. The stored value is the Chinese unit itself, which is what
     the source documents, the exports and union staff all write."""
 
-    ORGANISATIONS = "家", _("organisations")
-    ITEMS = "个", _("items")
-    PERSONS = "人", _("persons")
-    PERSON_TIMES = "人次", _("person-times")
-    EVENTS = "场", _("events")
-    PROJECTS = "项", _("projects")
-    SUGGESTIONS = "条", _("suggestions")
-    ARTICLES = "篇", _("articles")
-    HOUSEHOLDS = "户", _("households")
-    COPIES = "份", _("copies")
-    TEN_THOUSAND_YUAN = "万元", _("10,000 yuan")
-    PERCENT = "%", _("per cent")
+    ORGANISATIONS = "家", pgettext_lazy("unit", "organisations")
+    ITEMS = "个", pgettext_lazy("unit", "items")
+    PERSONS = "人", pgettext_lazy("unit", "persons")
+    PERSON_TIMES = "人次", pgettext_lazy("unit", "person-times")
+    EVENTS = "场", pgettext_lazy("unit", "events")
+    PROJECTS = "项", pgettext_lazy("unit", "projects")
+    SUGGESTIONS = "条", pgettext_lazy("unit", "suggestions")
+    ARTICLES = "篇", pgettext_lazy("unit", "articles")
+    HOUSEHOLDS = "户", pgettext_lazy("unit", "households")
+    COPIES = "份", pgettext_lazy("unit", "copies")
+    TEN_THOUSAND_YUAN = "万元", pgettext_lazy("unit", "10,000 yuan")
+    PERCENT = "%", pgettext_lazy("unit", "per cent")
 
 
 class Measure(models.TextChoices):

@@ -315,6 +315,23 @@ def plain(value: Decimal) -> str:
     return format(_tidy(value), "f")
 
 
+def as_written(value: Decimal, qualifier: str = Qualifier.EXACT, unit: str | None = None) -> str:
+    """A stored figure the way staff type it, which ``parse_figure`` reads back exactly:
+    390多, 96%以上, 不少于30, 近40000, 约300."""
+    number = plain(value)
+    if unit == Unit.PERCENT:
+        number = f"{number}%"
+    if qualifier == Qualifier.MORE:
+        return f"{number}以上" if unit == Unit.PERCENT else f"{number}多"
+    if qualifier == Qualifier.AT_LEAST:
+        return f"不少于{number}"
+    if qualifier == Qualifier.NEARLY:
+        return f"近{number}"
+    if qualifier == Qualifier.ABOUT:
+        return f"约{number}"
+    return number
+
+
 # --- formatting --------------------------------------------------------------------------
 
 

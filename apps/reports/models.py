@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.indicators.choices import Measure, Qualifier, WorkArea
 from apps.indicators.models import Indicator
 from apps.indicators.numbers import format_figure, plain
+from apps.indicators.rules import value_findings
 from apps.organizations.models import Organisation
 
 FIRST_YEAR = 1949
@@ -28,6 +30,15 @@ class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     RETURNED = "returned", _("Returned")
     APPROVED = "approved", _("Approved")
+
+
+# Staff edit a report only while it is a draft or has been returned to them.
+EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
+
+
+class ReportLocked(ValidationError):
+    """A write to a report that is submitted or approved. The message says why and who can
+    unlock it."""
 
 
 def period_label(start: int, end: int) -> str:
@@ -93,8 +104,23 @@ class Report(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True, editable=False)
+    # Bumped by every save, so a second editor working from an old copy is refused.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     objects = ReportQuerySet.as_manager()
+
+    # The fields staff edit (the status changes only through the workflow).
+    CONTENT_FIELDS = [
+        "organisation",
+        "period_start",
+        "period_end",
+        "title",
+        "summary",
+        "plan",
+        "note",
+        "source_name",
+        "source_document",
+    ]
 
     class Meta:
         verbose_name = _("annual report")
@@ -143,6 +169,34 @@ class Report(models.Model):
     def is_published(self) -> bool:
         return self.status == Status.APPROVED
 
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    def lock_message(self) -> str:
+        """Why this report cannot be changed now, and who can change that."""
+        parent = self.organisation.parent
+        reviewers = (
+            _("a reviewer at %(organisation)s") % {"organisation": parent.name}
+            if parent
+            else _("a reviewer above it")
+        )
+        if self.status == Status.APPROVED:
+            return _(
+                "This report was approved and is locked. To change it, %(reviewers)s or an "
+                "administrator must reopen it first."
+            ) % {"reviewers": reviewers}
+        if self.status == Status.SUBMITTED:
+            return _(
+                "This report has been submitted for review and cannot be changed. Ask "
+                "%(reviewers)s to return it if something must be corrected."
+            ) % {"reviewers": reviewers}
+        return ""
+
+    def ensure_editable(self) -> None:
+        if not self.is_editable:
+            raise ReportLocked(self.lock_message(), code="locked")
+
     def clean(self) -> None:
         super().clean()
         if (
@@ -155,13 +209,20 @@ class Report(models.Model):
             )
 
     def save(self, *args, **kwargs) -> None:
-        if self.status == Status.APPROVED and self.approved_at is None:
-            self.approved_at = timezone.now()
-        elif self.status != Status.APPROVED:
-            self.approved_at = None
         old = None
         if not self._state.adding:
-            old = Report.objects.filter(pk=self.pk).values("period_start", "period_end").first()
+            old = (
+                Report.objects.filter(pk=self.pk)
+                .values("status", "period_start", "period_end")
+                .first()
+            )
+        if old is not None:
+            # Status changes are transitions (apps.reports.services), recorded and checked there;
+            # the content of a submitted or approved report cannot change at all.
+            if old["status"] != self.status:
+                raise ValueError("A report's status changes only through the workflow services.")
+            if old["status"] not in EDITABLE_STATUSES:
+                raise ReportLocked(self.lock_message(), code="locked")
         super().save(*args, **kwargs)
         if old and (old["period_start"], old["period_end"]) != (
             self.period_start,
@@ -171,6 +232,13 @@ class Report(models.Model):
             self.figures.filter(
                 period_start=old["period_start"], period_end=old["period_end"]
             ).update(period_start=self.period_start, period_end=self.period_end)
+
+    def delete(self, *args, **kwargs):
+        if self.status != Status.DRAFT:
+            raise ReportLocked(
+                self.lock_message() or _("Only a draft can be deleted."), code="locked"
+            )
+        return super().delete(*args, **kwargs)
 
 
 class FigureQuerySet(models.QuerySet["Figure"]):
@@ -302,35 +370,8 @@ class Figure(models.Model):
                 _("%(name)s is computed from other figures and cannot be entered.")
                 % {"name": indicator.name}
             )
-        value: Decimal = self.value
-        exponent = value.normalize().as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-        if places > indicator.decimal_places:
-            if indicator.decimal_places == 0:
-                message = _("%(name)s is counted in whole %(unit)s: %(value)s has a fraction.")
-            else:
-                message = _("%(name)s allows at most %(places)d decimal places.")
-            errors.setdefault("value", []).append(
-                message
-                % {
-                    "name": indicator.name,
-                    "unit": indicator.get_unit_display(),
-                    "value": plain(value),
-                    "places": indicator.decimal_places,
-                }
-            )
-        low, high = indicator.allowed_range()
-        if low is not None and value < low:
-            errors.setdefault("value", []).append(
-                _("%(name)s cannot be below %(low)s.") % {"name": indicator.name, "low": plain(low)}
-                if low != 0
-                else _("%(name)s cannot be negative.") % {"name": indicator.name}
-            )
-        if high is not None and value > high:
-            errors.setdefault("value", []).append(
-                _("%(name)s cannot be above %(high)s.")
-                % {"name": indicator.name, "high": plain(high)}
-            )
+        for finding in value_findings(indicator, self.value):
+            errors.setdefault("value", []).append(finding.message)
         if self.report_id is not None and self.period_end is not None:
             report = self.report
             if not (report.period_start <= self.period_end <= report.period_end):
@@ -343,7 +384,27 @@ class Figure(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.fill_defaults()
+        self.report.ensure_editable()
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.report.ensure_editable()
+        return super().delete(*args, **kwargs)
+
+
+class ReportContent(models.Model):
+    """A part of a report's content: it can change only while the report is editable."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.report.ensure_editable()  # type: ignore[attr-defined]
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.report.ensure_editable()  # type: ignore[attr-defined]
+        return super().delete(*args, **kwargs)
 
 
 class SectionPart(models.TextChoices):
@@ -351,7 +412,7 @@ class SectionPart(models.TextChoices):
     PLAN = "plan", _("Plan for the next period")
 
 
-class ReportSection(models.Model):
+class ReportSection(ReportContent):
     """A part of the narrative: the review or the plan of one work area."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
@@ -381,7 +442,7 @@ class ReportSection(models.Model):
         return self.heading
 
 
-class Initiative(models.Model):
+class Initiative(ReportContent):
     """A named activity of the report (建功十二五 labour competition, 金秋助学 …)."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="initiatives")
@@ -429,7 +490,7 @@ class HonourLevel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Honour(models.Model):
+class Honour(ReportContent):
     """An honour received (全省工会工作模范开发区, 全国百家示范乡镇工会 …)."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="honours")
@@ -456,3 +517,75 @@ class Honour(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AuditOrigin(models.TextChoices):
+    FORM = "form", _("data-entry form")
+    ADMIN = "admin", _("administration")
+    WORKFLOW = "workflow", _("workflow")
+    IMPORT = "import", _("import")
+    SERVICE = "service", _("service")
+    COMPUTED = "computed", _("computed")
+    DEMO = "demo", _("demo loader")
+
+
+class AuditKind(models.TextChoices):
+    FIGURE = "figure", _("figure")
+    FIELD = "field", _("report field")
+    STATUS = "status", _("status")
+    SECTION = "section", _("narrative section")
+    INITIATIVE = "initiative", _("initiative")
+    HONOUR = "honour", _("honour")
+
+
+class AuditEntry(models.Model):
+    """One change to a report: who, when, what, from which value to which, and why."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    origin = models.CharField(_("through"), max_length=10, choices=AuditOrigin.choices)
+    kind = models.CharField(_("what"), max_length=10, choices=AuditKind.choices)
+    field = models.CharField(_("field"), max_length=120)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    # The report's version this change produced: what changed since a version is then known.
+    version = models.PositiveIntegerField(_("version"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["report", "-at"], name="audit_report_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(origin__in=AuditOrigin.values), name="audit_origin_valid"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=AuditKind.values), name="audit_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.field}: {self.old_value} → {self.new_value}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValidationError(_("Change records cannot be altered."))
+        super().save(*args, **kwargs)
+
+
+@receiver(m2m_changed, sender=Initiative.figures.through)
+def _initiative_figures_follow_the_lock(sender, instance, action: str, **kwargs) -> None:
+    """Linking figures to an initiative changes the report: only while it is editable."""
+    if action in {"pre_add", "pre_remove", "pre_clear"} and isinstance(instance, Initiative):
+        instance.report.ensure_editable()

@@ -1,5 +1,6 @@
 """Uploaded files (source documents, photos) are served through Django, never straight from
-the media folder: a file of an unpublished report is visible only to signed-in staff."""
+the media folder: a file of an unpublished report is visible only to those who may see the
+report itself."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import mimetypes
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 
+from . import access
 from .models import Report
 
 
@@ -18,7 +20,7 @@ def media(request: HttpRequest, name: str) -> FileResponse:
     )
     if report is None or not default_storage.exists(name):
         raise Http404
-    if not report.is_published and not (request.user.is_authenticated and request.user.is_staff):
+    if not report.is_published and not access.can(request.user, access.Action.VIEW, report):
         raise Http404
     content_type, _encoding = mimetypes.guess_type(name)
     if name.endswith(".txt"):
