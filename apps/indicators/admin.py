@@ -3,11 +3,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from apps.organizations.admin import AdministratorsEditMixin
+
 from .models import Indicator
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(AdministratorsEditMixin, admin.ModelAdmin):
+    """The catalogue: administrators maintain it; staff with a role can look it up."""
+
     list_display = [
         "name",
         "code",

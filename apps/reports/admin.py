@@ -1,43 +1,93 @@
+"""The data-entry and review screens. Every queryset, permission, choice list and action is
+scoped through ``apps.reports.access``; every write goes through ``apps.reports.services``."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import Figure, Honour, Initiative, Report, ReportSection
-from .services import report_compute_rates
+from apps.organizations.models import Organisation, OrganisationAncestry
+
+from . import access, selectors, services
+from .access import Action, ScopedAdminMixin
+from .exports import csv_lines, value_rows
+from .forms import ReportForm, TransitionForm
+from .models import (
+    AuditEntry,
+    AuditKind,
+    AuditOrigin,
+    Figure,
+    Honour,
+    Initiative,
+    Report,
+    ReportSection,
+    Status,
+)
+
+STATUS_COLOURS = {
+    Status.DRAFT: "#6e7781",
+    Status.SUBMITTED: "#9a6700",
+    Status.RETURNED: "#b3261e",
+    Status.APPROVED: "#1a7f37",
+    "term": "#0b57a4",
+    "missing": "#d0d7de",
+}
 
 
-class FigureInline(admin.TabularInline):
-    model = Figure
+def status_badge(status: str, label: str) -> str:
+    return format_html(
+        '<span class="status-badge status-{}" style="--badge:{}">{}</span>',
+        status,
+        STATUS_COLOURS.get(status, "#6e7781"),
+        label,
+    )
+
+
+# --- inlines: sections, initiatives, honours ---------------------------------------------
+
+
+class ReportContentInline(admin.options.InlineModelAdmin):
+    """Inline content follows its report: editable while the report is, by those who may."""
+
     extra = 0
-    autocomplete_fields = ["indicator"]
-    fields = ["indicator", "value", "qualifier", "period_start", "period_end", "note", "source"]
-    readonly_fields: list[str] = []
-    show_change_link = False
+    audit_kind: str = ""
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Figure]:
-        return super().get_queryset(request).select_related("indicator")
+    def has_view_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return obj is None or access.can(request.user, Action.VIEW, obj)
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "source" and field is not None:
-            field.widget.attrs.update({"rows": 2, "cols": 40})
-        return field
+    def _may_edit(self, request: HttpRequest, obj: Report | None) -> bool:
+        return obj is not None and access.can(request.user, Action.CHANGE, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return self._may_edit(request, obj)
 
 
-class SectionInline(admin.StackedInline):
+class SectionInline(ReportContentInline, admin.StackedInline):
     model = ReportSection
-    extra = 0
+    audit_kind = AuditKind.SECTION
     fields = [("part", "work_area", "position"), "heading", "body"]
 
 
-class InitiativeInline(admin.StackedInline):
+class InitiativeInline(ReportContentInline, admin.StackedInline):
     model = Initiative
-    extra = 0
+    audit_kind = AuditKind.INITIATIVE
     fields = [
         ("title", "work_area", "position"),
         "description",
@@ -49,24 +99,90 @@ class InitiativeInline(admin.StackedInline):
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs: Any):
         if db_field.name == "figures":
-            report_id = (
-                request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-            )
+            match = request.resolver_match
+            report_id = match.kwargs.get("object_id") if match else None
             kwargs["queryset"] = Figure.objects.filter(report_id=report_id).select_related(
                 "indicator"
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class HonourInline(admin.TabularInline):
+class HonourInline(ReportContentInline, admin.TabularInline):
     model = Honour
-    extra = 0
+    audit_kind = AuditKind.HONOUR
     fields = ["title", "level", "conferred_by", "recipient", "position"]
 
 
+def _value_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, QuerySet | list | tuple):
+        return "、".join(str(item) for item in value)
+    return str(value)
+
+
+def inline_changes(request: HttpRequest, report: Report, formset, kind: str) -> list[AuditEntry]:
+    """Change records for what an inline formset is about to save."""
+    label = str(formset.model._meta.verbose_name)
+    entries = []
+    deleted = set(formset.deleted_forms)
+    for form in formset.forms:
+        instance = form.instance
+        if form in deleted:
+            if instance.pk is not None:
+                entries.append(
+                    services.record(
+                        report,
+                        request.user,
+                        AuditOrigin.FORM,
+                        kind,
+                        str(instance.pk),
+                        str(instance),
+                        "",
+                        label=label,
+                    )
+                )
+            continue
+        if not form.has_changed():
+            continue
+        if instance.pk is None:
+            title = form.cleaned_data.get("title") or form.cleaned_data.get("heading") or ""
+            entries.append(
+                services.record(
+                    report, request.user, AuditOrigin.FORM, kind, "new", "", title, label=label
+                )
+            )
+            continue
+        for name in form.changed_data:
+            entries.append(
+                services.record(
+                    report,
+                    request.user,
+                    AuditOrigin.FORM,
+                    kind,
+                    f"{instance.pk}.{name}",
+                    _value_text(form.initial.get(name)),
+                    _value_text(form.cleaned_data.get(name)),
+                    label=f"{label}「{instance}」: {form.fields[name].label}",
+                )
+            )
+    return entries
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    list_display = ["organisation", "period_display", "status", "figure_count", "updated_at"]
+class ReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = ReportForm
+    change_form_template = "admin/reports/report/change_form.html"
+    list_display = [
+        "organisation",
+        "period_display",
+        "status_display",
+        "figure_count",
+        "updated_at",
+    ]
     list_filter = ["status", "period_end", "organisation__level"]
     search_fields = [
         "organisation__name",
@@ -75,42 +191,415 @@ class ReportAdmin(admin.ModelAdmin):
         "title",
     ]
     list_select_related = ["organisation"]
-    autocomplete_fields = ["organisation"]
-    date_hierarchy = None
-    readonly_fields = ["approved_at", "created_at", "updated_at"]
-    fieldsets = [
-        (None, {"fields": ["organisation", ("period_start", "period_end"), "status", "title"]}),
-        (_("Narrative"), {"fields": ["summary", "plan"]}),
-        (_("Source"), {"fields": ["source_name", "source_document", "note"]}),
-        (_("Record"), {"fields": ["approved_at", "created_at", "updated_at"]}),
-    ]
-    inlines = [FigureInline, SectionInline, InitiativeInline, HonourInline]
+    inlines = [SectionInline, InitiativeInline, HonourInline]
+    actions = ["submit_selected", "approve_selected", "export_figures"]
+
+    # Scope and permissions, all from apps.reports.access.
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
-        return super().get_queryset(request).annotate(figure_count=Count("figures"))
+        return (
+            access.visible_reports(request.user)
+            .select_related("organisation", "organisation__parent")
+            .annotate(figure_count=Count("figures"))
+        )
 
-    @admin.display(description=_("period"), ordering="period_end")
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.can(request.user, Action.VIEW)
+
+    def has_view_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return access.can(request.user, Action.VIEW, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return access.can(request.user, Action.ADD)
+
+    def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return access.can(request.user, Action.CHANGE, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        return access.can(request.user, Action.DELETE, obj)
+
+    def has_submit_permission(self, request: HttpRequest) -> bool:
+        return access.can(request.user, Action.SUBMIT)
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return access.can(request.user, Action.APPROVE)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "organisation":
+            kwargs["queryset"] = access.editable_organisations(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_autocomplete_fields(self, request: HttpRequest):
+        # A clerk chooses among one organisation: a plain, preselected list is clearer.
+        return ["organisation"] if request.user.is_superuser else []
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        organisations = list(access.editable_organisations(request.user)[:2])
+        if len(organisations) == 1:
+            initial.setdefault("organisation", organisations[0].pk)
+        year = timezone.localdate().year - 1
+        initial.setdefault("period_start", year)
+        initial.setdefault("period_end", year)
+        return initial
+
+    def get_inlines(self, request: HttpRequest, obj: Report | None):
+        return self.inlines if obj is not None else []
+
+    def get_fieldsets(self, request: HttpRequest, obj: Report | None = None):
+        return [
+            (None, {"fields": ["organisation", ("period_start", "period_end"), "title"]}),
+            (gettext_lazy("Narrative"), {"fields": ["summary", "plan"]}),
+            (
+                gettext_lazy("Source"),
+                {"fields": ["source_name", "source_document", "note"], "classes": ["collapse"]},
+            ),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Report | None = None):
+        return ["organisation"] if obj is not None else []
+
+    @admin.display(description=gettext_lazy("period"), ordering="period_end")
     def period_display(self, obj: Report) -> str:
         return obj.period_label
 
-    @admin.display(description=_("figures"), ordering="figure_count")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_display(self, obj: Report) -> str:
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description=gettext_lazy("figures"), ordering="figure_count")
     def figure_count(self, obj: Report) -> int:
         return obj.figure_count  # type: ignore[attr-defined]
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        report_compute_rates(report=form.instance)
+    # Saving goes through the services (checked, versioned, audited).
+
+    def save_model(self, request: HttpRequest, obj: Report, form: ReportForm, change: bool) -> None:
+        if not change:
+            services.report_create(user=request.user, report=obj, origin=AuditOrigin.FORM)
+            return
+        services.report_save(
+            report=obj,
+            user=request.user,
+            figures=form.figure_entries,
+            origin=AuditOrigin.FORM,
+            expected_version=form.cleaned_data.get("version"),
+            confirm_warnings=form.confirmed_keys,
+        )
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        entries = inline_changes(request, form.instance, formset, self._kind(formset))
+        super().save_formset(request, form, formset, change)
+        services.record_changes(entries)
+
+    @staticmethod
+    def _kind(formset) -> str:
+        return {
+            ReportSection: AuditKind.SECTION,
+            Initiative: AuditKind.INITIATIVE,
+            Honour: AuditKind.HONOUR,
+        }[formset.model]
+
+    def delete_model(self, request: HttpRequest, obj: Report) -> None:
+        services.report_delete(report=obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        for report in queryset:
+            services.report_delete(report=report, user=request.user)
+
+    def response_add(self, request: HttpRequest, obj: Report, post_url_continue=None):
+        # A new report goes straight to its figures.
+        messages.success(request, _("The report was created. Enter its figures below."))
+        return HttpResponseRedirect(reverse("admin:reports_report_change", args=[obj.pk]))
+
+    # The change page: figures grid, workflow panel, history.
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ):
+        report = self.get_object(request, object_id)
+        context = {**(extra_context or {}), **self.workflow_context(request, report)}
+        return super().change_view(request, object_id, form_url, context)
+
+    def workflow_context(self, request: HttpRequest, report: Report) -> dict[str, Any]:
+        actions = []
+        for action in (Action.SUBMIT, Action.RETURN, Action.APPROVE, Action.REOPEN):
+            if access.can(request.user, action, report):
+                actions.append(
+                    {
+                        "action": action.value,
+                        "label": TRANSITION_LABELS[action],
+                        "url": reverse(
+                            "admin:reports_report_transition", args=[report.pk, action.value]
+                        ),
+                    }
+                )
+        lock = "" if report.is_editable else report.lock_message()
+        return {
+            "report": report,
+            "status_badge": status_badge(report.status, report.get_status_display()),
+            "workflow_actions": actions,
+            "lock_message": lock,
+            "status_history": selectors.status_history(report),
+            "history_url": reverse("admin:reports_report_history", args=[report.pk]),
+            "public_url": reverse("dashboards:report", args=[report.pk])
+            if report.is_published
+            else "",
+        }
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        report = self.get_object(request, object_id)
+        if not self.has_view_permission(request, report):
+            raise PermissionDenied
+        entries = report.audit_entries.select_related("user").order_by("-at", "-pk")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Change history: %(report)s") % {"report": report},
+            "report": report,
+            "entries": entries,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/reports/report/history.html", context)
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="reports_report_transition",
+            ),
+            path(
+                "completeness/",
+                self.admin_site.admin_view(self.completeness_view),
+                name="reports_report_completeness",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def transition_view(self, request: HttpRequest, object_id: str, action: str):
+        report = self.get_object(request, object_id)
+        try:
+            action = Action(action)
+        except ValueError:
+            raise PermissionDenied from None
+        if action not in services.TRANSITIONS:
+            raise PermissionDenied
+        decision = access.decide(request.user, action, report)
+        change_url = reverse("admin:reports_report_change", args=[report.pk])
+        if not decision:
+            if decision.about_status:
+                messages.error(request, decision.reason)
+                return HttpResponseRedirect(change_url)
+            raise PermissionDenied(decision.reason)
+        form = TransitionForm(request.POST or None, initial={"version": report.version})
+        if request.method == "POST" and form.is_valid():
+            expected = form.cleaned_data.get("version")
+            if expected is not None and expected != report.version:
+                messages.error(
+                    request,
+                    _(
+                        "The report changed while you were looking at it. Look at it again "
+                        "before you decide."
+                    ),
+                )
+                return HttpResponseRedirect(change_url)
+            try:
+                services.report_transition(
+                    report=report,
+                    user=request.user,
+                    action=action,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.error_dict.items():
+                        for item in errors:
+                            form.add_error(field if field in form.fields else None, item)
+                else:
+                    form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(report)s: %(done)s.")
+                    % {"report": report, "done": services.action_label(action)},
+                )
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": TRANSITION_LABELS[action],
+            "report": report,
+            "form": form,
+            "action": action.value,
+            "needs_reason": action in services.NEEDS_REASON,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/reports/report/transition.html", context)
+
+    def completeness_view(self, request: HttpRequest):
+        if not (access.can(request.user, Action.APPROVE) or request.user.is_superuser):
+            raise PermissionDenied
+        reviewable = access.reviewable_organisations(request.user)
+        visible = access.visible_organisations(request.user)
+        actor = access.actor_for(request.user)
+        root_id = request.GET.get("organisation") or actor.organisation_id
+        if root_id is None:
+            root = Organisation.objects.roots().order_by("code").first()
+        else:
+            root = get_object_or_404(visible, pk=root_id)
+        depth_choice = request.GET.get("levels", "1")
+        links = OrganisationAncestry.objects.filter(ancestor=root, depth__gt=0).select_related(
+            "descendant"
+        )
+        if depth_choice != "all":
+            links = links.filter(depth=1)
+        allowed = set(reviewable.values_list("pk", flat=True))
+        organisations = [
+            (link.descendant, link.depth)
+            for link in links.order_by("depth", "descendant__code")
+            if link.descendant_id in allowed
+        ]
+        years = sorted(
+            set(
+                Report.objects.yearly()
+                .filter(organisation__in=[o for o, _d in organisations])
+                .values_list("period_end", flat=True)
+            ),
+            reverse=True,
+        )
+        default_year = years[0] if years else timezone.localdate().year - 1
+        try:
+            year = int(request.GET.get("year", default_year))
+        except ValueError:
+            year = default_year
+        rows = selectors.completeness(organisations, year)
+        order = [
+            Status.APPROVED,
+            Status.SUBMITTED,
+            Status.RETURNED,
+            Status.DRAFT,
+            "term",
+            "missing",
+        ]
+        labels = {
+            **{s.value: s.label for s in Status},
+            "term": _("covered by a term report"),
+            "missing": _("no report"),
+        }
+        counts = {key: sum(1 for row in rows if row.status == key) for key in order}
+        total = len(rows) or 1
+        summary = [
+            {
+                "status": key,
+                "label": labels[key],
+                "count": counts[key],
+                "percent": round(100 * counts[key] / total, 1),
+                "colour": STATUS_COLOURS[key],
+            }
+            for key in order
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Who has reported: %(organisation)s, %(year)s")
+            % {"organisation": root.name, "year": year},
+            "root": root,
+            "year": year,
+            "years": sorted(set(years) | {year}, reverse=True),
+            "levels": depth_choice,
+            "rows": [
+                {
+                    "row": row,
+                    "label": labels[row.status],
+                    "badge": status_badge(row.status, labels[row.status]),
+                    "url": reverse(
+                        "admin:reports_report_change", args=[(row.report or row.term).pk]
+                    )
+                    if (row.report or row.term)
+                    else "",
+                }
+                for row in rows
+            ],
+            "summary": summary,
+            "roots": visible.filter(
+                Q(level__in=["national", "province", "city", "county"])
+            ).order_by("code")[:200],
+        }
+        return TemplateResponse(request, "admin/reports/report/completeness.html", context)
+
+    # Bulk actions: each report goes through the same service, with its own outcome.
+
+    def _bulk(self, request: HttpRequest, queryset: QuerySet[Report], action: Action) -> None:
+        done, refused = 0, []
+        for report in queryset:
+            try:
+                services.report_transition(report=report, user=request.user, action=action)
+                done += 1
+            except (ValidationError, PermissionDenied) as error:
+                reason = "; ".join(getattr(error, "messages", [str(error)]))
+                refused.append(f"{report}: {reason}")
+        if done:
+            messages.success(
+                request,
+                _("%(count)d reports %(done)s.")
+                % {"count": done, "done": services.action_label(action)},
+            )
+        for item in refused:
+            messages.warning(request, item)
+
+    @admin.action(
+        description=gettext_lazy("Submit the selected reports for review"), permissions=["submit"]
+    )
+    def submit_selected(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._bulk(request, queryset, Action.SUBMIT)
+
+    @admin.action(description=gettext_lazy("Approve the selected reports"), permissions=["approve"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._bulk(request, queryset, Action.APPROVE)
+
+    @admin.action(description=gettext_lazy("Download the figures of the selected reports (CSV)"))
+    def export_figures(self, request: HttpRequest, queryset: QuerySet[Report]) -> HttpResponse:
+        figures = Figure.objects.filter(
+            report__in=access.visible_reports(request.user).filter(pk__in=queryset.values("pk"))
+        )
+        response = StreamingHttpResponse(
+            csv_lines(value_rows(figures), bom=True), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="reports-{timezone.localdate():%Y%m%d}.csv"'
+        )
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        context = {
+            **(extra_context or {}),
+            "completeness_url": reverse("admin:reports_report_completeness")
+            if access.can(request.user, Action.APPROVE)
+            else "",
+        }
+        return super().changelist_view(request, context)
+
+
+TRANSITION_LABELS = {
+    Action.SUBMIT: gettext_lazy("Submit for review"),
+    Action.RETURN: gettext_lazy("Return for correction"),
+    Action.APPROVE: gettext_lazy("Approve"),
+    Action.REOPEN: gettext_lazy("Reopen"),
+}
+
+
+# --- figures and the audit trail ----------------------------------------------------------
 
 
 @admin.register(Figure)
-class FigureAdmin(admin.ModelAdmin):
-    """All figures in one list, to search and filter across reports."""
+class FigureAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """All figures in one list, to search and filter across the reports one may see. A figure's
+    period and source sentence are edited here; values usually in the report's own form."""
 
     list_display = ["indicator", "display_value", "report", "period_start", "period_end"]
     list_filter = ["report__status", "indicator__work_area", "qualifier", "period_end"]
     search_fields = ["indicator__name", "indicator__code", "report__organisation__name", "source"]
     list_select_related = ["indicator", "report__organisation"]
-    autocomplete_fields = ["report", "indicator"]
     fields = [
         "report",
         "indicator",
@@ -122,15 +611,109 @@ class FigureAdmin(admin.ModelAdmin):
         "source",
     ]
 
-    @admin.display(description=_("value"), ordering="value")
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Figure]:
+        return Figure.objects.filter(
+            report__in=access.visible_reports(request.user)
+        ).select_related("indicator", "report__organisation__parent")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.can(request.user, Action.VIEW)
+
+    def has_view_permission(self, request: HttpRequest, obj: Figure | None = None) -> bool:
+        return access.can(request.user, Action.VIEW, obj.report if obj else None)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # figures are added in their report's form
+
+    def has_change_permission(self, request: HttpRequest, obj: Figure | None = None) -> bool:
+        if obj is not None and obj.is_computed:
+            return False
+        return access.can(request.user, Action.CHANGE, obj.report if obj else None)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Figure | None = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Figure | None = None):
+        return ["report", "indicator"]
+
+    @admin.display(description=gettext_lazy("value"), ordering="value")
     def display_value(self, obj: Figure) -> str:
         return obj.display
 
     def save_model(self, request: HttpRequest, obj: Figure, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        report_compute_rates(report=obj.report)
+        services.report_set_figures(
+            report=obj.report,
+            user=request.user,
+            figures={
+                obj.indicator.code: services.FigureInput(
+                    obj.value,
+                    obj.qualifier,
+                    obj.note,
+                    (obj.period_start, obj.period_end),
+                    obj.source,
+                )
+            },
+            origin=AuditOrigin.FORM,
+            confirm_warnings=True,
+        )
 
     def delete_model(self, request: HttpRequest, obj: Figure) -> None:
-        report = obj.report
-        super().delete_model(request, obj)
-        report_compute_rates(report=report)
+        services.report_set_figures(
+            report=obj.report,
+            user=request.user,
+            figures={obj.indicator.code: None},
+            origin=AuditOrigin.FORM,
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Figure]) -> None:
+        for figure in queryset.select_related("report", "indicator"):
+            self.delete_model(request, figure)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The change records of the reports one may see; nobody can alter them."""
+
+    list_display = [
+        "at",
+        "report",
+        "kind",
+        "label_or_field",
+        "old_value",
+        "new_value",
+        "user",
+        "origin",
+    ]
+    list_filter = ["kind", "origin", "at"]
+    search_fields = [
+        "report__organisation__name",
+        "label",
+        "field",
+        "old_value",
+        "new_value",
+        "reason",
+    ]
+    list_select_related = ["report__organisation", "user"]
+    date_hierarchy = "at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
+        return AuditEntry.objects.filter(report__in=access.visible_reports(request.user))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.can(request.user, Action.VIEW)
+
+    def has_view_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return access.can(request.user, Action.VIEW, obj.report if obj else None)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("field"), ordering="field")
+    def label_or_field(self, obj: AuditEntry) -> str:
+        return obj.label or obj.field
