@@ -42,6 +42,26 @@ def django_db_setup(media_root, django_db_setup, django_db_blocker):
         load_demo(DEMO_PASSWORD)
 
 
+@pytest.fixture
+def member(db):
+    """``member(username, organisation_code, role)``: a staff account with a role."""
+
+    def make(username: str, organisation_code: str, role: str):
+        from django.contrib.auth import get_user_model
+
+        from apps.organizations.models import Membership, Organisation
+
+        user = get_user_model().objects.create_user(
+            username, password="a-long-test-password", is_staff=True
+        )
+        Membership.objects.create(
+            user=user, organisation=Organisation.objects.get(code=organisation_code), role=role
+        )
+        return user
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, media_root: Path) -> None:
     for name, value in TEST_SETTINGS.items():

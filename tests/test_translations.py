@@ -36,10 +36,16 @@ def test_placeholders_survive_translation():
             )
 
 
+def _translations(entries) -> dict[tuple[str | None, str], str]:
+    return {
+        (e.msgctxt, e.msgid): (e.msgstr_plural[0] if e.msgid_plural else e.msgstr)
+        for e in entries
+        if e.msgid and not e.obsolete
+    }
+
+
 def test_compiled_catalogue_matches_the_source():
-    source = {(e.msgctxt, e.msgid): e.msgstr for e in polib.pofile(str(PO)) if not e.obsolete}
-    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(MO)) if e.msgid}
-    assert compiled == {key: value for key, value in source.items() if value}
+    assert _translations(polib.mofile(str(MO))) == _translations(polib.pofile(str(PO)))
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")

@@ -83,8 +83,7 @@ def test_source_documents_are_served_only_for_approved_reports(client, admin_cli
     assert response.status_code == 200
     assert "高邮经济开发区工会" in b"".join(response.streaming_content).decode()
 
-    report.status = Status.RETURNED
-    report.save()
+    factories.move_to(report, Status.RETURNED)
     assert client.get(report.source_document.url).status_code == 404
     assert admin_client.get(report.source_document.url).status_code == 200
     assert client.get("/media/sources/demo/../../settings.py").status_code == 404

@@ -89,7 +89,7 @@ def demo_files() -> list[tuple[str, dict]]:
 def test_every_seed_document_has_approved_reports():
     seeds = {path.name for path in SEEDS_DIR.glob("*.txt")}
     assert len(seeds) == 5
-    assert {document["seed"] for _name, document in demo_files()} == seeds
+    assert {document["seed"] for _name, document in demo_files() if "seed" in document} == seeds
     for seed in seeds:
         reports = Report.objects.filter(source_document=f"sources/demo/{seed}")
         assert reports.filter(status=Status.APPROVED).exists(), seed
@@ -101,6 +101,9 @@ def test_every_seed_document_has_approved_reports():
 def test_every_figure_is_quoted_from_its_seed(name, document):
     """The source sentence occurs in the seed document, the written figure occurs in the
     sentence, and the stored value is what the written figure says."""
+    if "seed" not in document:
+        assert all(not entry.get("figure") for entry in document["report"]), "figures need a source"
+        return
     seed = (SEEDS_DIR / document["seed"]).read_text(encoding="utf-8")
     for entry in document["report"]:
         report = Report.objects.get(

@@ -1,0 +1,218 @@
+"""The report form in the admin: every indicator at once, what staff type, rules at the field,
+warnings to confirm, and two people editing the same report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from apps.indicators.choices import WorkArea
+from apps.indicators.models import Indicator
+from apps.organizations.models import Organisation, Role
+from apps.reports import services
+from apps.reports.forms import NOTE_PREFIX, VALUE_PREFIX
+from apps.reports.models import AuditKind, Report
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clerk(member):
+    return member("f-clerk", "js-yz-gaoyou", Role.CLERK)
+
+
+@pytest.fixture
+def report(clerk):
+    """高邮 2012, the year after the demo's 2011 report (whose figures are the previous period)."""
+    return services.report_create(
+        user=clerk,
+        report=Report(
+            organisation=Organisation.objects.get(code="js-yz-gaoyou"),
+            period_start=2012,
+            period_end=2012,
+        ),
+    )
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def url(report: Report) -> str:
+    return f"/admin/reports/report/{report.pk}/change/"
+
+
+def form_data(client: Client, report: Report, **values: str) -> dict[str, str]:
+    """What the browser would post: the form as rendered, with ``values`` typed in."""
+    form = client.get(url(report)).context["adminform"].form
+    data: dict[str, str] = {}
+    for name, _field in form.fields.items():
+        initial = form[name].value()
+        if initial is None or initial is False:
+            continue
+        data[name] = str(initial.pk if hasattr(initial, "pk") else initial)
+    data.update({f"{VALUE_PREFIX}{code}": text for code, text in values.items()})
+    for prefix in ("sections", "initiatives", "honours"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    return data
+
+
+def test_the_form_shows_every_indicator_grouped_with_unit_and_previous_value(clerk, report):
+    response = signed_in(clerk).get(url(report))
+    form = response.context["adminform"].form
+    groups = form.figure_groups()
+    assert [g.work_area for g in groups] == list(WorkArea.values)
+    shown = {row.indicator.code for g in groups for row in g.rows}
+    assert shown == set(Indicator.objects.active().values_list("code", flat=True))
+    html = response.content.decode()
+    row = next(r for g in groups for r in g.rows if r.indicator.code == "new_unions")
+    assert row.previous_display == "660+"  # the 2011 figure, beside the input
+    assert row.previous.period_label == "2011年"
+    assert 'name="value__new_unions"' in html
+    assert "660+" in html
+    assert "家" in html
+
+
+def test_a_computed_rate_shows_its_result_instead_of_an_input(clerk):
+    report_2011 = Report.objects.get(organisation__code="js-yz-gaoyou", period_start=2011)
+    html = (
+        signed_in(get_user_model().objects.get(username="admin"))
+        .get(url(report_2011))
+        .content.decode()
+    )
+    assert f'name="{VALUE_PREFIX}assisted_share"' not in html
+    assert "66%" in html
+
+
+def test_typed_values_become_value_and_qualifier(clerk, report):
+    client = signed_in(clerk)
+    data = form_data(
+        client,
+        report,
+        new_unions="700多",
+        members_total="3.18万",
+        assistance_funds_raised="不少于300万元",
+        unionisation_rate="96%以上",
+        union_accounts_opened="近80",
+        hardship_files="５３６",
+    )
+    data[f"{NOTE_PREFIX}new_unions"] = "全年"
+    response = client.post(url(report), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    figures = {
+        f.indicator.code: (f.value, f.qualifier, f.note)
+        for f in report.figures.select_related("indicator")
+    }
+    assert figures["new_unions"] == (Decimal(700), "more", "全年")
+    assert figures["members_total"] == (Decimal(31800), "exact", "")
+    assert figures["assistance_funds_raised"] == (Decimal(300), "at_least", "")
+    assert figures["unionisation_rate"] == (Decimal(96), "more", "")
+    assert figures["union_accounts_opened"] == (Decimal(80), "nearly", "")
+    assert figures["hardship_files"] == (Decimal(536), "exact", "")
+
+
+def test_unreadable_input_is_refused_at_its_field_and_nothing_typed_is_lost(clerk, report):
+    client = signed_in(clerk)
+    data = form_data(
+        client, report, new_unions="700多", members_total="很多", unionisation_rate="120%"
+    )
+    response = client.post(url(report), data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "不是数字" in form.errors[f"{VALUE_PREFIX}members_total"][0]
+    assert "不能高于100" in form.errors[f"{VALUE_PREFIX}unionisation_rate"][0]
+    html = response.content.decode()
+    assert 'value="700多"' in html
+    assert 'value="很多"' in html
+    assert 'value="120%"' in html
+    assert report.figures.count() == 0
+
+
+def test_a_part_larger_than_its_whole_is_refused(clerk, report):
+    client = signed_in(clerk)
+    response = client.post(
+        url(report), form_data(client, report, new_unions="800", unions_total="600")
+    )
+    form = response.context["adminform"].form
+    assert "不能大于" in form.errors[f"{VALUE_PREFIX}new_unions"][0]
+    assert report.figures.count() == 0
+
+
+def test_a_warning_needs_an_explicit_confirmation(clerk, report):
+    client = signed_in(clerk)
+    # 660多 in 2011; 2000 in 2012 is a change of +203%.
+    first = client.post(url(report), form_data(client, report, new_unions="2000"))
+    assert first.status_code == 200
+    form = first.context["adminform"].form
+    assert [w.key for w in form.pending_warnings] == ["new_unions:large_change"]
+    html = first.content.decode()
+    assert "请核对" in html
+    assert 'value="2000"' in html
+    assert report.figures.count() == 0
+
+    data = form_data(client, report, new_unions="2000")
+    data["confirmed_warnings"] = "new_unions:large_change"
+    data["confirm_warnings"] = "on"
+    second = client.post(url(report), data)
+    assert second.status_code == 302
+    assert report.figures.get(indicator__code="new_unions").value == Decimal(2000)
+
+
+def test_a_confirmation_covers_only_the_warnings_that_were_shown(clerk, report):
+    client = signed_in(clerk)
+    data = form_data(client, report, new_unions="2000", new_members="50000")
+    data["confirmed_warnings"] = "new_unions:large_change"  # the new_members warning was not shown
+    data["confirm_warnings"] = "on"
+    response = client.post(url(report), data)
+    assert response.status_code == 200
+    assert report.figures.count() == 0
+
+
+def test_the_second_of_two_concurrent_saves_is_refused_and_keeps_what_was_typed(
+    member, clerk, report
+):
+    other = member("f-colleague", "js-yz-gaoyou", Role.CLERK)
+    first, second = signed_in(clerk), signed_in(other)
+    first_data = form_data(first, report, new_unions="700")
+    second_data = form_data(second, report, new_members="12000")  # opened at the same version
+
+    assert first.post(url(report), first_data).status_code == 302
+    refused = second.post(url(report), second_data)
+    assert refused.status_code == 200
+    html = refused.content.decode()
+    assert "f-clerk" in html
+    assert "新建工会组织" in html  # what the other person changed
+    assert 'value="12000"' in html  # nothing typed is lost
+    codes = set(report.figures.values_list("indicator__code", flat=True))
+    assert codes == {"new_unions"}  # nothing overwritten
+
+    # Having read the message, the second person saves again deliberately.
+    form = refused.context["adminform"].form
+    again = {**second_data, "version": form["version"].value(), f"{VALUE_PREFIX}new_unions": "700"}
+    assert second.post(url(report), again).status_code == 302
+    assert set(report.figures.values_list("indicator__code", flat=True)) == {
+        "new_unions",
+        "new_members",
+    }
+
+
+def test_saving_records_every_change_with_old_and_new_value(clerk, report):
+    client = signed_in(clerk)
+    client.post(url(report), form_data(client, report, new_unions="700"))
+    data = form_data(client, report, new_unions="720")
+    data["title"] = "2012年全市工会工作"
+    client.post(url(report), data)
+    figure_changes = list(
+        report.audit_entries.filter(kind=AuditKind.FIGURE, field="new_unions")
+        .order_by("at", "pk")
+        .values_list("old_value", "new_value", "user__username")
+    )
+    assert figure_changes == [("", "700", "f-clerk"), ("700", "720", "f-clerk")]
+    assert report.audit_entries.filter(
+        kind=AuditKind.FIELD, field="title", new_value="2012年全市工会工作"
+    ).exists()
