@@ -9,9 +9,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from apps.indicators.choices import Qualifier, Unit
 from apps.indicators.models import Indicator
+from apps.indicators.numbers import FigureParseError, parse_figure
 from apps.reports.models import Figure, Report
 from tests import factories
 
@@ -165,3 +168,44 @@ def test_qualifier_must_be_known(report):
 def test_display_keeps_the_qualifier(report):
     figure = factories.figure(report, factories.indicator(Unit.ORGANISATIONS), 390, Qualifier.MORE)
     assert figure.display == "390+"
+
+
+@pytest.fixture
+def unit_indicators(report):
+    return {unit: factories.indicator(unit) for unit in Unit.values}
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list("0123456789.,-%万亿多余以上近约不少于元人家 ")), max_size=12
+    ),
+    unit=st.sampled_from(Unit.values),
+)
+def test_whatever_is_typed_nothing_invalid_is_stored(report, unit_indicators, text, unit):
+    """From the keyboard to the database: a typed text is refused with a message, or it is
+    stored as a valid figure (non-negative, whole for counts, at most 100 for rates)."""
+    indicator = unit_indicators[unit]
+    try:
+        parsed = parse_figure(text, unit)
+        figure = Figure(
+            report=report, indicator=indicator, value=parsed.value, qualifier=parsed.qualifier
+        )
+        figure.full_clean()
+    except (FigureParseError, ValidationError) as error:
+        refusal = str(error)
+    else:
+        refusal = ""
+    if refusal:
+        return  # refused, with a message
+    with transaction.atomic():
+        figure.save()
+        stored = Figure.objects.get(pk=figure.pk)
+        assert stored.value >= 0
+        if indicator.measure == "count":
+            assert stored.value == stored.value.to_integral_value()
+        if indicator.measure == "rate":
+            assert stored.value <= 100
+        transaction.set_rollback(True)
