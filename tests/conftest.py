@@ -67,3 +67,13 @@ def _fast_and_isolated(settings, media_root: Path) -> None:
     for name, value in TEST_SETTINGS.items():
         setattr(settings, name, value)
     settings.MEDIA_ROOT = media_root
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages and the cached publication version never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -199,6 +199,17 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# Caches: the process's memory by default. Public pages are cached under the publication version
+# (apps.dashboards.caching), so entries never go stale; they only age out.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
+    }
+}
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 24 * 3600)
+PUBLIC_BROWSER_CACHE_SECONDS = env_int("PUBLIC_BROWSER_CACHE_SECONDS", 60)
+
 # Production hardening: on unless DEBUG; each can be turned off for a plain-HTTP intranet.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)

@@ -6,3 +6,6 @@ class DashboardsConfig(AppConfig):
     name = "apps.dashboards"
     label = "dashboards"
     verbose_name = _("Dashboards")
+
+    def ready(self) -> None:
+        from . import caching  # noqa: F401  (connects the signal receivers)

@@ -1,59 +1,1008 @@
-"""Reads for the public pages. Everything here is published data only."""
+"""Reads for the public pages: approved figures only, each page in a bounded number of queries
+whatever the number of organisations and periods (the tests hold each page to its bound)."""
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import groupby
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from apps.indicators.choices import WorkArea
-from apps.organizations.models import Organisation
-from apps.reports.models import Figure, Initiative, Report
+from apps.indicators.choices import Measure, WorkArea
+from apps.indicators.models import Indicator
+from apps.indicators.numbers import format_figure
+from apps.organizations.models import Organisation, OrganisationAncestry
+from apps.reports.models import Figure, Honour, Initiative, Report
+
+from .filters import Period, published_figures
+from .sparklines import sparkline
+from .tables import Cell, Table
+
+NORMALISERS = {"members": "members_total", "employees": "employees_total"}
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def root_organisation() -> Organisation | None:
+    return Organisation.objects.active().roots().order_by("code").first()
+
+
+def ancestors(organisation: Organisation) -> list[Organisation]:
+    return list(
+        Organisation.objects.filter(descendant_links__descendant=organisation)
+        .exclude(pk=organisation.pk)
+        .order_by("-descendant_links__depth")
+    )
+
+
+def url_with(name: str, *args: Any, **params: Any) -> str:
+    url = reverse(name, args=args)
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
+    return f"{url}?{query}" if query else url
+
+
+def _rank(values: dict[Any, Decimal], higher_is_better: bool | None) -> dict[Any, int]:
+    """Competition ranks (1, 2, 2, 4) in the indicator's better direction; none without one."""
+    if higher_is_better is None or not values:
+        return {}
+    ordered = sorted(values.values(), reverse=higher_is_better)
+    return {key: ordered.index(value) + 1 for key, value in values.items()}
+
+
+def _change(current: Decimal, previous: Decimal | None) -> str:
+    if previous is None or previous == 0:
+        return ""
+    change = (current - previous) / previous * 100
+    return f"{change:+.0f}%"
+
+
+def _direction(current: Decimal, previous: Decimal | None, higher_is_better: bool | None) -> str:
+    if previous is None or current == previous or higher_is_better is None:
+        return ""
+    return "better" if (current > previous) == higher_is_better else "worse"
+
+
+def _figure_rows(queryset: QuerySet[Figure]) -> list[dict[str, Any]]:
+    return list(
+        queryset.values(
+            "value",
+            "qualifier",
+            "period_start",
+            "period_end",
+            "report_id",
+            "report__organisation_id",
+            "indicator_id",
+        )
+    )
+
+
+# --- overview -----------------------------------------------------------------------------
 
 
 @dataclass
-class TreeNode:
+class Headline:
+    indicator: Indicator
+    current: Cell
+    previous: Cell
+    change: str
+    direction: str
+    spark: str
+
+
+@dataclass
+class ChildRow:
     organisation: Organisation
-    depth: int
-    reports: list[Report] = field(default_factory=list)
+    reports: int
+    latest: Period | None
+    below: int
 
 
-def organisation_tree_with_reports() -> list[TreeNode]:
-    """Organisations in tree order (depth first), each with its approved reports, newest first.
+@dataclass
+class Overview:
+    organisation: Organisation
+    path: list[Organisation]
+    period: Period | None
+    previous: Period | None
+    headlines: list[Headline]
+    children: list[ChildRow]
+    below_count: int
+    reports_below: int
+    latest_reports: list[Report]
+    tables: dict[str, Table] = field(default_factory=dict)
 
-    Two queries whatever the size of the tree: organisations with their depth, and reports.
-    """
-    organisations = list(Organisation.objects.active().order_by("code"))
-    children: dict[int | None, list[Organisation]] = defaultdict(list)
-    for organisation in organisations:
-        children[organisation.parent_id].append(organisation)
-    reports: dict[int, list[Report]] = defaultdict(list)
-    for report in Report.objects.published().order_by("-period_end", "-period_start"):
-        reports[report.organisation_id].append(report)
-
-    known = {o.pk for o in organisations}
-    roots = [o for o in organisations if o.parent_id is None or o.parent_id not in known]
-    nodes: list[TreeNode] = []
-
-    def walk(organisation: Organisation, level: int) -> None:
-        nodes.append(TreeNode(organisation, level, reports.get(organisation.pk, [])))
-        for child in children.get(organisation.pk, []):
-            walk(child, level + 1)
-
-    for root in roots:
-        walk(root, 0)
-    return nodes
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "organisation": organisation_json(self.organisation),
+            "path": [organisation_json(o) for o in self.path],
+            "period": self.period.slug if self.period else None,
+            "previous_period": self.previous.slug if self.previous else None,
+            "organisations_below": self.below_count,
+            "approved_reports_below": self.reports_below,
+            "children": [
+                {
+                    **organisation_json(row.organisation),
+                    "approved_reports": row.reports,
+                    "latest_period": row.latest.slug if row.latest else None,
+                }
+                for row in self.children
+            ],
+            "tables": {key: table.as_json() for key, table in self.tables.items()},
+        }
 
 
-def latest_published_reports(limit: int = 10) -> list[Report]:
-    return list(
-        Report.objects.published()
-        .select_related("organisation")
-        .order_by("-approved_at", "-pk")[:limit]
+def organisation_json(organisation: Organisation) -> dict[str, Any]:
+    return {
+        "code": organisation.code,
+        "name": organisation.name,
+        "name_en": organisation.name_en,
+        "short_name": organisation.short_name,
+        "level": organisation.level,
+    }
+
+
+def overview(organisation: Organisation) -> Overview:
+    path = ancestors(organisation)
+    headline_objects = list(
+        published_figures()
+        .filter(
+            report__organisation=organisation,
+            indicator__is_headline=True,
+            indicator__is_active=True,
+        )
+        .select_related("indicator")
+        .order_by("indicator__position")
     )
+    headline_figures = [
+        {
+            "value": f.value,
+            "qualifier": f.qualifier,
+            "period_start": f.period_start,
+            "period_end": f.period_end,
+            "indicator_id": f.indicator_id,
+        }
+        for f in headline_objects
+    ]
+    indicators = {f.indicator_id: f.indicator for f in headline_objects}
+    every = sorted({Period.of(r["period_start"], r["period_end"]) for r in headline_figures})
+    yearly_only = [p for p in every if not p.is_term]
+    period = (yearly_only or every or [None])[-1]
+    previous = period.previous if period else None
+    by_key: dict[tuple[int, Period], dict[str, Any]] = {
+        (r["indicator_id"], Period.of(r["period_start"], r["period_end"])): r
+        for r in headline_figures
+    }
+    headlines = []
+    table = Table(
+        "headlines",
+        _("Headline figures: %(organisation)s") % {"organisation": organisation.display_name},
+        [
+            _("Indicator"),
+            period.label if period else _("Latest period"),
+            previous.label if previous else _("Previous period"),
+            pgettext("against the previous period", "Change"),
+            _("Unit"),
+        ],
+    )
+    for indicator in indicators.values():
+        current = by_key.get((indicator.pk, period)) if period else None
+        if current is None:
+            continue
+        before = by_key.get((indicator.pk, previous)) if previous else None
+        history = [by_key.get((indicator.pk, p), {}).get("value") for p in yearly_only]
+        headline = Headline(
+            indicator=indicator,
+            current=Cell.figure(current["value"], current["qualifier"], indicator.unit),
+            previous=Cell.figure(before["value"], before["qualifier"], indicator.unit)
+            if before
+            else Cell.missing(),
+            change=_change(current["value"], before["value"] if before else None),
+            direction=_direction(
+                current["value"], before["value"] if before else None, indicator.higher_is_better
+            ),
+            spark=sparkline(history),
+        )
+        headlines.append(headline)
+        table.rows.append(
+            [
+                Cell(
+                    indicator.display_name,
+                    href=url_with(
+                        "dashboards:indicator",
+                        indicator.code,
+                        parent=organisation.parent.code if organisation.parent else "",
+                    ),
+                ),
+                headline.current,
+                headline.previous,
+                Cell(headline.change or "—", css=f"num {headline.direction}"),
+                Cell(indicator.get_unit_display()),
+            ]
+        )
+    children_list = list(Organisation.objects.active().filter(parent=organisation).order_by("code"))
+    # Approved reports in the subtree of the organisation and of each child, in one query.
+    report_stats = {
+        row["organisation__ancestor_links__ancestor_id"]: row
+        for row in Report.objects.published()
+        .filter(
+            Q(organisation__ancestor_links__ancestor__parent=organisation)
+            | Q(organisation__ancestor_links__ancestor=organisation)
+        )
+        .values("organisation__ancestor_links__ancestor_id")
+        .annotate(count=Count("pk"), latest_end=Max("period_end"))
+    }
+    below_counts = dict(
+        OrganisationAncestry.objects.filter(ancestor__parent=organisation, depth__gt=0)
+        .values("ancestor_id")
+        .annotate(count=Count("pk"))
+        .values_list("ancestor_id", "count")
+    )
+    children = []
+    for child in children_list:
+        stats = report_stats.get(child.pk)
+        children.append(
+            ChildRow(
+                organisation=child,
+                reports=stats["count"] if stats else 0,
+                latest=Period.of(stats["latest_end"], stats["latest_end"]) if stats else None,
+                below=below_counts.get(child.pk, 0),
+            )
+        )
+    latest_reports = list(
+        Report.objects.published()
+        .filter(organisation__ancestor_links__ancestor=organisation)
+        .select_related("organisation")
+        .order_by("-approved_at", "-pk")[:8]
+    )
+    result = Overview(
+        organisation=organisation,
+        path=path,
+        period=period,
+        previous=previous,
+        headlines=headlines,
+        children=children,
+        below_count=sum(1 + row.below for row in children),
+        reports_below=report_stats[organisation.pk]["count"]
+        if organisation.pk in report_stats
+        else 0,
+        latest_reports=latest_reports,
+    )
+    children_table = Table(
+        "below",
+        _("Organisations below %(organisation)s") % {"organisation": organisation.display_name},
+        [
+            _("Organisation"),
+            _("Level"),
+            _("Approved reports, with those below"),
+            _("Latest year"),
+            _("Organisations below"),
+        ],
+    )
+    for row in children:
+        children_table.rows.append(
+            [
+                Cell(
+                    row.organisation.display_name,
+                    href=url_with("dashboards:overview", organisation=row.organisation.code),
+                ),
+                Cell(row.organisation.get_level_display()),
+                Cell(str(row.reports), Decimal(row.reports), css="num"),
+                Cell(row.latest.label if row.latest else "—", css="num"),
+                Cell(str(row.below), Decimal(row.below), css="num"),
+            ]
+        )
+    result.tables = {"headlines": table, "below": children_table}
+    return result
+
+
+# --- compare ------------------------------------------------------------------------------
+
+
+@dataclass
+class Compare:
+    parent: Organisation
+    path: list[Organisation]
+    children: list[Organisation]
+    period: Period | None
+    periods: list[Period]
+    area: str
+    per: str
+    table: Table
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return {self.table.key: self.table}
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "parent": organisation_json(self.parent),
+            "organisations": [organisation_json(o) for o in self.children],
+            "period": self.period.slug if self.period else None,
+            "periods": [p.slug for p in self.periods],
+            "area": self.area or None,
+            "per": self.per or None,
+            "tables": {self.table.key: self.table.as_json()},
+        }
+
+
+def periods_below(parent: Organisation) -> list[Period]:
+    """The periods of the approved reports of the organisations directly below, newest first;
+    years before terms of the same end."""
+    rows = (
+        Report.objects.published()
+        .filter(organisation__parent=parent)
+        .values_list("period_start", "period_end")
+        .distinct()
+    )
+    return sorted({Period.of(s, e) for s, e in rows}, key=lambda p: (p.end, -p.start), reverse=True)
+
+
+def default_compare_parent() -> str | None:
+    """The code of the organisation whose organisations below have the most approved reports
+    for one period: the most telling comparison to open with."""
+    best = (
+        Report.objects.published()
+        .filter(organisation__parent__isnull=False)
+        .values("organisation__parent__code", "period_start", "period_end")
+        .annotate(count=Count("pk", distinct=True), figures=Count("figures"))
+        .order_by("-count", "-figures", "-period_end")
+        .first()
+    )
+    if best is None:
+        root = root_organisation()
+        return root.code if root else None
+    return best["organisation__parent__code"]
+
+
+def _normalise(value: Decimal, base: Decimal) -> Decimal:
+    return (value / base * 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def compare(
+    parent: Organisation,
+    figures: QuerySet[Figure],
+    period: Period | None,
+    area: str = "",
+    per: str = "",
+) -> Compare:
+    """Organisations below ``parent`` side by side: a row per indicator, a column per
+    organisation, with rank, the best value and the change against the previous year.
+    ``figures`` are the published figures already filtered by the FilterSet."""
+    path = ancestors(parent)
+    children = list(Organisation.objects.active().filter(parent=parent).order_by("code"))
+    periods = periods_below(parent)
+    if period is None and periods:
+        period = periods[0]
+    wanted = [p for p in (period, period.previous if period else None) if p]
+    base_code = NORMALISERS.get(per)
+    rows: list[dict[str, Any]] = []
+    if wanted:
+        period_q = Q()
+        for p in wanted:
+            period_q |= Q(period_start=p.start, period_end=p.end)
+        selected = figures.filter(period_q)
+        if base_code:
+            # The normalising figures, whatever the work area filter says.
+            selected = published_figures().filter(
+                Q(pk__in=selected.values("pk"))
+                | Q(indicator__code=base_code, report__organisation__parent=parent),
+                period_q,
+            )
+        rows = [
+            {
+                "value": f.value,
+                "qualifier": f.qualifier,
+                "period_start": f.period_start,
+                "period_end": f.period_end,
+                "report__organisation_id": f.report.organisation_id,
+                "indicator_id": f.indicator_id,
+                "indicator__code": f.indicator.code,
+                "indicator": f.indicator,
+            }
+            for f in selected.select_related("indicator", "report")
+        ]
+    by_id = {r["indicator_id"]: r["indicator"] for r in rows}
+    indicators = sorted(
+        (i for i in by_id.values() if i.is_active and (not area or i.work_area == area)),
+        key=lambda i: (i.position, i.code),
+    )
+    values: dict[tuple[int, int, Period], dict[str, Any]] = {
+        (
+            r["indicator_id"],
+            r["report__organisation_id"],
+            Period.of(r["period_start"], r["period_end"]),
+        ): r
+        for r in rows
+    }
+    bases: dict[int, Decimal] = {}
+    if base_code and period:
+        bases = {
+            r["report__organisation_id"]: r["value"]
+            for r in rows
+            if r["indicator__code"] == base_code
+            and Period.of(r["period_start"], r["period_end"]) == period
+        }
+    title = _("%(parent)s: organisations below, %(period)s") % {
+        "parent": parent.display_name,
+        "period": period.label if period else "—",
+    }
+    if area:
+        title += f" · {WorkArea(area).label}"
+    if per:
+        title += " · " + (
+            _("per 10,000 members") if per == "members" else _("per 10,000 employees")
+        )
+    # Organisations without a single figure here get no column of dashes; they are named below.
+    reporting = {
+        r["report__organisation_id"]
+        for r in rows
+        if period
+        and Period.of(r["period_start"], r["period_end"]) == period
+        and (not area or r["indicator"].work_area == area)
+    }
+    silent = [c for c in children if c.pk not in reporting]
+    children = [c for c in children if c.pk in reporting]
+    table = Table(
+        "compare", title, [_("Indicator"), _("Unit"), *[c.display_short_name for c in children]]
+    )
+    last_area = None
+    for indicator in indicators:
+        current = {
+            c.pk: values[(indicator.pk, c.pk, period)]
+            for c in children
+            if period and (indicator.pk, c.pk, period) in values
+        }
+        if not current:
+            continue
+        normalisable = per and indicator.measure != Measure.RATE and indicator.code != base_code
+        shown: dict[int, Decimal] = {}
+        for child_id, row in current.items():
+            if normalisable:
+                if bases.get(child_id):
+                    shown[child_id] = _normalise(row["value"], bases[child_id])
+            else:
+                shown[child_id] = row["value"]
+        ranks = _rank(shown, indicator.higher_is_better)
+        unit = indicator.get_unit_display()
+        if normalisable:
+            unit = _("per 10,000 members") if per == "members" else _("per 10,000 employees")
+        cells = [
+            Cell(
+                indicator.display_name,
+                href=url_with(
+                    "dashboards:indicator",
+                    indicator.code,
+                    parent=parent.code,
+                    period=period.slug if period else "",
+                ),
+                css=f"depth-{1 if indicator.part_of_id else 0}",
+            ),
+            Cell(unit),
+        ]
+        for child in children:
+            row = current.get(child.pk)
+            if row is None or child.pk not in shown:
+                cells.append(Cell.missing())
+                continue
+            previous = period.previous if period else None
+            before = values.get((indicator.pk, child.pk, previous)) if previous else None
+            hints = []
+            rank = ranks.get(child.pk)
+            if rank and len(shown) > 1:
+                hints.append(_("No. %(rank)d") % {"rank": rank})
+            if before is not None and not normalisable:
+                change = _change(row["value"], before["value"])
+                if change:
+                    hints.append(change)
+            qualifier = (
+                row["qualifier"]
+                if not normalisable
+                else ("about" if row["qualifier"] != "exact" else "exact")
+            )
+            display_unit = indicator.unit if not normalisable else None
+            cell = Cell.figure(
+                shown[child.pk],
+                qualifier,
+                display_unit or "",
+                css="best" if rank == 1 and len(shown) > 1 else "",
+                hint=" · ".join(hints),
+            )
+            if normalisable:
+                cell.text = format_figure(shown[child.pk], qualifier, None, compact=False)
+            cells.append(cell)
+        if indicator.work_area != last_area:
+            table.groups[len(table.rows)] = WorkArea(indicator.work_area).label
+            last_area = indicator.work_area
+        table.rows.append(cells)
+    table.note = _(
+        "★ marks the best value. “No.” is the rank among the organisations with a value; the "
+        "percentage is the change against the previous year. “—” means no figure was reported."
+    )
+    if silent:
+        table.note += " " + _("No figures for this choice: %(names)s.") % {
+            "names": "、".join(c.display_short_name for c in silent)
+        }
+    return Compare(
+        parent=parent,
+        path=path,
+        children=children + silent,
+        period=period,
+        periods=periods,
+        area=area,
+        per=per,
+        table=table,
+    )
+
+
+# --- indicator ----------------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorView:
+    indicator: Indicator
+    parent: Organisation
+    path: list[Organisation]
+    period: Period | None
+    periods: list[Period]
+    ranking: Table
+    trend: Table
+    terms: Table
+    bar_chart: dict[str, Any]
+    line_chart: dict[str, Any]
+    missing: list[Organisation]
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return {t.key: t for t in (self.ranking, self.trend, self.terms)}
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "indicator": indicator_json(self.indicator),
+            "parent": organisation_json(self.parent),
+            "period": self.period.slug if self.period else None,
+            "periods": [p.slug for p in self.periods],
+            "missing": [o.code for o in self.missing],
+            "tables": {key: table.as_json() for key, table in self.tables.items()},
+        }
+
+
+def indicator_json(indicator: Indicator) -> dict[str, Any]:
+    return {
+        "code": indicator.code,
+        "name": indicator.name,
+        "name_en": indicator.name_en,
+        "unit": indicator.unit,
+        "work_area": indicator.work_area,
+        "kind": indicator.kind,
+        "decimal_places": indicator.decimal_places,
+        "higher_is_better": indicator.higher_is_better,
+        "definition": indicator.definition,
+        "part_of": indicator.part_of.code if indicator.part_of_id and indicator.part_of else None,
+        "computed": indicator.is_computed,
+    }
+
+
+def default_indicator_parent(indicator: Indicator) -> str | None:
+    """The code of the organisation with the most organisations below reporting this
+    indicator."""
+    best = (
+        published_figures()
+        .filter(indicator=indicator, report__organisation__parent__isnull=False)
+        .values("report__organisation__parent__code")
+        .annotate(count=Count("pk"))
+        .order_by("-count")
+        .first()
+    )
+    if best is None:
+        root = root_organisation()
+        return root.code if root else None
+    return best["report__organisation__parent__code"]
+
+
+def indicator_view(
+    indicator: Indicator, parent: Organisation, figures: QuerySet[Figure], period: Period | None
+) -> IndicatorView:
+    """One indicator across the organisations below ``parent`` (ranked) and across years
+    (trends; terms are listed apart, never joined to yearly lines)."""
+    path = ancestors(parent)
+    children = {
+        c.pk: c for c in Organisation.objects.active().filter(parent=parent).order_by("code")
+    }
+    rows = _figure_rows(figures.filter(indicator=indicator).order_by())
+    by_period: dict[Period, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for row in rows:
+        by_period[Period.of(row["period_start"], row["period_end"])][
+            row["report__organisation_id"]
+        ] = row
+    periods = sorted(by_period, key=lambda p: (p.end, -p.start), reverse=True)
+    if period is None and periods:
+        yearly = [p for p in periods if not p.is_term]
+        period = (yearly or periods)[0]
+    unit = indicator.get_unit_display()
+    selected = by_period.get(period, {}) if period else {}
+    values = {pk: row["value"] for pk, row in selected.items()}
+    ranks = _rank(values, indicator.higher_is_better)
+    order = sorted(
+        selected,
+        key=lambda pk: (
+            (ranks.get(pk, 0), -values[pk])
+            if indicator.higher_is_better is not False
+            else (ranks.get(pk, 0), values[pk])
+        ),
+    )
+    if indicator.higher_is_better is None:
+        order = sorted(selected, key=lambda pk: -values[pk])
+    previous = period.previous if period else None
+    before = by_period.get(previous, {}) if previous else {}
+    ranking = Table(
+        "ranking",
+        _("%(indicator)s: organisations below %(parent)s, %(period)s")
+        % {
+            "indicator": indicator.display_name,
+            "parent": parent.display_name,
+            "period": period.label if period else "—",
+        },
+        [
+            _("Rank"),
+            _("Organisation"),
+            indicator.display_name,
+            _("Unit"),
+            _("Previous year"),
+            pgettext("against the previous period", "Change"),
+        ],
+    )
+    for pk in order:
+        row = selected[pk]
+        organisation = children.get(pk)
+        if organisation is None:
+            continue
+        previous_row = before.get(pk)
+        ranking.rows.append(
+            [
+                Cell(
+                    str(ranks[pk]) if pk in ranks else "—",
+                    Decimal(ranks[pk]) if pk in ranks else None,
+                    css="num",
+                ),
+                Cell(
+                    organisation.display_name,
+                    href=url_with("dashboards:organisation", organisation.code),
+                ),
+                Cell.figure(
+                    row["value"],
+                    row["qualifier"],
+                    indicator.unit,
+                    css="best" if ranks.get(pk) == 1 and len(values) > 1 else "",
+                ),
+                Cell(unit),
+                Cell.figure(previous_row["value"], previous_row["qualifier"], indicator.unit)
+                if previous_row
+                else Cell.missing(),
+                Cell(
+                    _change(row["value"], previous_row["value"] if previous_row else None) or "—",
+                    css="num",
+                ),
+            ]
+        )
+    missing = [o for pk, o in children.items() if pk not in selected]
+    years = sorted({p for p in periods if not p.is_term})
+    trend = Table(
+        "trend",
+        _("%(indicator)s by year: organisations below %(parent)s")
+        % {"indicator": indicator.display_name, "parent": parent.display_name},
+        [_("Organisation")] + [p.label for p in years] + [_("Unit")],
+    )
+    line_series = []
+    for pk, organisation in children.items():
+        points = [by_period[p].get(pk) for p in years]
+        if not any(points):
+            continue
+        trend.rows.append(
+            [
+                Cell(
+                    organisation.display_name,
+                    href=url_with("dashboards:organisation", organisation.code),
+                )
+            ]
+            + [
+                Cell.figure(p["value"], p["qualifier"], indicator.unit) if p else Cell.missing()
+                for p in points
+            ]
+            + [Cell(unit)]
+        )
+        line_series.append(
+            {
+                "name": organisation.display_short_name,
+                "data": [float(p["value"]) if p else None for p in points],
+                "labels": [
+                    format_figure(p["value"], p["qualifier"], indicator.unit) if p else "—"
+                    for p in points
+                ],
+            }
+        )
+    terms = Table(
+        "terms",
+        _("%(indicator)s in multi-year term reports") % {"indicator": indicator.display_name},
+        [_("Organisation"), _("Term"), indicator.display_name, _("Unit")],
+    )
+    for p in periods:
+        if not p.is_term:
+            continue
+        for pk, row in by_period[p].items():
+            if pk in children:
+                terms.rows.append(
+                    [
+                        Cell(
+                            children[pk].display_name,
+                            href=url_with("dashboards:organisation", children[pk].code),
+                        ),
+                        Cell(p.label),
+                        Cell.figure(row["value"], row["qualifier"], indicator.unit),
+                        Cell(unit),
+                    ]
+                )
+    bar_chart = {
+        "type": "bar",
+        "title": ranking.title,
+        "unit": unit,
+        "table": "ranking",
+        "categories": [children[pk].display_short_name for pk in order if pk in children],
+        "series": [
+            {
+                "name": indicator.display_name,
+                "data": [float(selected[pk]["value"]) for pk in order if pk in children],
+                "labels": [
+                    format_figure(selected[pk]["value"], selected[pk]["qualifier"], indicator.unit)
+                    for pk in order
+                    if pk in children
+                ],
+            }
+        ],
+    }
+    line_chart = {
+        "type": "line",
+        "title": trend.title,
+        "unit": unit,
+        "table": "trend",
+        "categories": [p.label for p in years],
+        "series": line_series,
+    }
+    return IndicatorView(
+        indicator=indicator,
+        parent=parent,
+        path=path,
+        period=period,
+        periods=periods,
+        ranking=ranking,
+        trend=trend,
+        terms=terms,
+        bar_chart=bar_chart,
+        line_chart=line_chart,
+        missing=missing,
+    )
+
+
+def catalogue_by_area() -> list[tuple[str, list[Indicator]]]:
+    """The catalogue with, per indicator, how many published figures it has (one query)."""
+    indicators = (
+        Indicator.objects.active()
+        .annotate(figure_count=Count("figures", filter=Q(figures__report__status="approved")))
+        .order_by("position", "code")
+    )
+    groups: dict[str, list[Indicator]] = {area: [] for area in WorkArea.values}
+    for indicator in indicators:
+        groups[indicator.work_area].append(indicator)
+    return [(WorkArea(area).label, items) for area, items in groups.items() if items]
+
+
+# --- organisation profile -----------------------------------------------------------------
+
+
+@dataclass
+class Profile:
+    organisation: Organisation
+    path: list[Organisation]
+    reports: list[Report]
+    latest: Report | None
+    periods: list[Period]
+    figures: Table
+    standing: Table
+    honours: list[Honour]
+    standing_period: Period | None
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return {t.key: t for t in (self.figures, self.standing)}
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "organisation": organisation_json(self.organisation),
+            "path": [organisation_json(o) for o in self.path],
+            "reports": [
+                {
+                    "id": r.pk,
+                    "period": Period.of(r.period_start, r.period_end).slug,
+                    "title": r.title,
+                }
+                for r in self.reports
+            ],
+            "honours": [
+                {
+                    "title": h.title,
+                    "level": h.level,
+                    "conferred_by": h.conferred_by,
+                    "recipient": h.recipient,
+                }
+                for h in self.honours
+            ],
+            "tables": {key: table.as_json() for key, table in self.tables.items()},
+        }
+
+
+def profile(organisation: Organisation) -> Profile:
+    """One organisation over all its periods, with where it stands among its siblings."""
+    path = ancestors(organisation)
+    reports = list(
+        Report.objects.published()
+        .filter(organisation=organisation)
+        .order_by("-period_end", "-period_start")
+        .prefetch_related(
+            Prefetch("initiatives", queryset=Initiative.objects.order_by("position")),
+        )
+    )
+    rows = list(
+        Figure.objects.filter(report__in=[r.pk for r in reports])
+        .select_related("indicator")
+        .order_by("indicator__position", "indicator__code")
+    )
+    periods = sorted(
+        {Period.of(f.period_start, f.period_end) for f in rows}, key=lambda p: (p.end, -p.start)
+    )
+    by_indicator: dict[int, dict[Period, Figure]] = defaultdict(dict)
+    indicators: dict[int, Indicator] = {}
+    for figure in rows:
+        indicators[figure.indicator_id] = figure.indicator
+        by_indicator[figure.indicator_id][Period.of(figure.period_start, figure.period_end)] = (
+            figure
+        )
+    years = [p for p in periods if not p.is_term]
+    figures = Table(
+        "figures",
+        _("%(organisation)s: figures by period") % {"organisation": organisation.display_name},
+        [_("Indicator"), _("Unit")] + [p.label for p in periods] + [_("Trend")],
+    )
+    last_area = None
+    for indicator_id, indicator in sorted(
+        indicators.items(), key=lambda item: (item[1].position, item[1].code)
+    ):
+        values = by_indicator[indicator_id]
+        if indicator.work_area != last_area:
+            figures.groups[len(figures.rows)] = WorkArea(indicator.work_area).label
+            last_area = indicator.work_area
+        figures.rows.append(
+            [
+                Cell(
+                    indicator.display_name,
+                    href=url_with(
+                        "dashboards:indicator",
+                        indicator.code,
+                        parent=organisation.parent.code if organisation.parent else "",
+                    ),
+                ),
+                Cell(indicator.get_unit_display()),
+            ]
+            + [
+                Cell.figure(values[p].value, values[p].qualifier, indicator.unit)
+                if p in values
+                else Cell.missing()
+                for p in periods
+            ]
+            + [
+                Cell(
+                    sparkline([values[p].value if p in values else None for p in years]),
+                    css="spark",
+                )
+            ]
+        )
+    # Standing among siblings, in the latest period that has figures.
+    latest = reports[0] if reports else None
+    standing_period = (years or periods or [None])[-1]
+    standing = Table(
+        "standing",
+        _("Among the organisations beside it"),
+        [
+            _("Indicator"),
+            _("Value"),
+            _("Unit"),
+            _("Rank"),
+            _("Median"),
+            _("Organisations with a figure"),
+        ],
+    )
+    if standing_period is not None and organisation.parent_id:
+        standing.title = _(
+            "%(organisation)s among the organisations below %(parent)s, %(period)s"
+        ) % {
+            "organisation": organisation.display_name,
+            "parent": organisation.parent.display_name if organisation.parent else "",
+            "period": standing_period.label,
+        }
+        sibling_rows = _figure_rows(
+            published_figures()
+            .filter(
+                report__organisation__parent_id=organisation.parent_id,
+                period_start=standing_period.start,
+                period_end=standing_period.end,
+            )
+            .order_by()
+        )
+        per_indicator: dict[int, dict[int, Decimal]] = defaultdict(dict)
+        for row in sibling_rows:
+            per_indicator[row["indicator_id"]][row["report__organisation_id"]] = row["value"]
+        for indicator_id, indicator in sorted(
+            indicators.items(), key=lambda item: (item[1].position, item[1].code)
+        ):
+            mine = by_indicator[indicator_id].get(standing_period)
+            if mine is None:
+                continue
+            values = per_indicator.get(indicator_id, {})
+            ranks = _rank(values, indicator.higher_is_better)
+            median = statistics.median(values.values()) if values else None
+            standing.rows.append(
+                [
+                    Cell(
+                        indicator.display_name,
+                        href=url_with(
+                            "dashboards:indicator",
+                            indicator.code,
+                            parent=organisation.parent.code if organisation.parent else "",
+                            period=standing_period.slug,
+                        ),
+                    ),
+                    Cell.figure(mine.value, mine.qualifier, indicator.unit),
+                    Cell(indicator.get_unit_display()),
+                    Cell(
+                        f"{ranks[organisation.pk]}/{len(values)}"
+                        if organisation.pk in ranks
+                        else "—",
+                        css="num",
+                    ),
+                    Cell.figure(
+                        Decimal(median).quantize(Decimal("0.01")).normalize()
+                        if median is not None
+                        else None,
+                        "exact",
+                        indicator.unit,
+                    ),
+                    Cell(str(len(values)), Decimal(len(values)), css="num"),
+                ]
+            )
+    honours = list(
+        Honour.objects.filter(report__in=[r.pk for r in reports])
+        .select_related("report")
+        .order_by("-report__period_end", "position")
+    )
+    return Profile(
+        organisation=organisation,
+        path=path,
+        reports=reports,
+        latest=latest,
+        periods=periods,
+        figures=figures,
+        standing=standing,
+        honours=honours,
+        standing_period=standing_period,
+    )
+
+
+# --- report -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -88,9 +1037,30 @@ def report_figures_by_area(report: Report) -> list[AreaFigures]:
             "indicator__position", "indicator__code"
         )
     )
-    order = {value: index for index, value in enumerate(WorkArea.values)}
-    figures.sort(key=lambda f: (order[f.indicator.work_area], f.indicator.position))
+    groups: dict[str, list[Figure]] = {area: [] for area in WorkArea.values}
+    for figure in figures:
+        groups[figure.indicator.work_area].append(figure)
     return [
-        AreaFigures(area, WorkArea(area).label, list(items))
-        for area, items in groupby(figures, key=lambda f: f.indicator.work_area)
+        AreaFigures(area, WorkArea(area).label, items) for area, items in groups.items() if items
     ]
+
+
+def report_table(report: Report, areas: list[AreaFigures]) -> Table:
+    table = Table(
+        "figures",
+        f"{report.organisation.display_name} · {report.period_label}",
+        [_("Indicator"), _("Value"), _("Unit"), _("Period"), _("Source")],
+    )
+    for area in areas:
+        table.groups[len(table.rows)] = area.label
+        for figure in area.figures:
+            table.rows.append(
+                [
+                    Cell(figure.indicator.display_name),
+                    Cell.figure(figure.value, figure.qualifier, figure.indicator.unit),
+                    Cell(figure.indicator.get_unit_display()),
+                    Cell(figure.period_label),
+                    Cell(_("computed") if figure.is_computed else figure.source),
+                ]
+            )
+    return table

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.db.models.signals import m2m_changed
@@ -589,3 +590,35 @@ def _initiative_figures_follow_the_lock(sender, instance, action: str, **kwargs)
     """Linking figures to an initiative changes the report: only while it is editable."""
     if action in {"pre_add", "pre_remove", "pre_clear"} and isinstance(instance, Initiative):
         instance.report.ensure_editable()
+
+
+class Publication(models.Model):
+    """The version of the public data: bumped whenever what the public sees changes (a report
+    approved or reopened, an organisation or indicator renamed). Public pages are cached under
+    this version, so a change shows at once. A single row."""
+
+    CACHE_KEY = "unionreports:publication"
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("publication state")
+        verbose_name_plural = _("publication state")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="publication_single_row")]
+
+    def __str__(self) -> str:
+        return f"{self.version} @ {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def current(cls) -> Publication:
+        publication, _created = cls.objects.get_or_create(pk=1)
+        return publication
+
+    @classmethod
+    def bump(cls) -> None:
+        cls.current()
+        cls.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
+        # Cached copies of the version go now, and again once the change is visible to others.
+        cache.delete(cls.CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(cls.CACHE_KEY))

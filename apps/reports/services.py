@@ -33,6 +33,7 @@ from .models import (
     AuditKind,
     AuditOrigin,
     Figure,
+    Publication,
     Report,
     Status,
 )
@@ -519,6 +520,8 @@ def report_transition(
         updated_at=now,
     )
     report.refresh_from_db()
+    if Status.APPROVED in (current.status, new_status):
+        Publication.bump()  # what the public sees changes with this transition
     _save_entries(
         [
             record(

@@ -1,11 +1,12 @@
-"""The public side before the dashboards: the home page lists organisations and approved
-reports; a report page shows an approved report; nothing unapproved is ever visible."""
+"""The way in: the overview from the top of the tree down, the report page, the language
+switch and uploaded files; nothing unapproved is ever visible."""
 
 from __future__ import annotations
 
 import pytest
 
 from apps.indicators.models import Indicator
+from apps.organizations.models import Organisation
 from apps.reports.models import Report, Status
 from tests import factories
 
@@ -18,24 +19,26 @@ def page(client, url: str) -> str:
     return response.content.decode()
 
 
-def test_home_lists_organisations_and_their_approved_reports(client):
-    html = page(client, "/")
-    for name in [
-        "江苏省总工会",
-        "扬州市总工会",
-        "高邮市总工会",
-        "扬州市江都区总工会",
-        "宝应县总工会",
-        "昆山市总工会",
-    ]:
+def test_the_overview_leads_from_the_top_down_to_every_approved_report(client):
+    html = page(client, "/")  # the top of the tree
+    assert "中华全国总工会" in html
+    assert "/?organisation=js" in html
+    html = page(client, "/?organisation=js")
+    assert "/?organisation=js-yz" in html
+    assert "/?organisation=js-sz" in html
+    html = page(client, "/?organisation=js-yz")
+    for name in ["高邮市总工会", "扬州市江都区总工会", "宝应县总工会"]:
         assert name in html
     gaoyou_2011 = Report.objects.get(organisation__code="js-yz-gaoyou", period_start=2011)
     assert f'href="/reports/{gaoyou_2011.pk}/"' in html
-    assert "2014—2019年" in html  # Jiangdu's term report, labelled as a term
+    profile = page(client, "/organisations/js-yz-jiangdu/")
+    assert "2014—2019年" in profile  # Jiangdu's term report, labelled as a term
 
 
 def test_home_never_links_an_unapproved_report(client):
-    organisation = factories.organisation(code="test-hidden", name="未发布工会")
+    organisation = factories.organisation(
+        Organisation.objects.get(code="js-yz"), code="test-hidden", name="未发布工会"
+    )
     hidden = [
         factories.report(organisation, year, status=status)
         for year, status in [
@@ -44,7 +47,7 @@ def test_home_never_links_an_unapproved_report(client):
             (2032, Status.RETURNED),
         ]
     ]
-    html = page(client, "/")
+    html = page(client, "/?organisation=js-yz") + page(client, "/organisations/test-hidden/")
     for report in hidden:
         assert f"/reports/{report.pk}/" not in html
         assert client.get(f"/reports/{report.pk}/").status_code == 404

@@ -1,0 +1,157 @@
+"""The filters of the public pages. The whole state of a view lives in its URL (organisation and
+indicator codes, a period such as 2011 or 2014-2019, a work area), validated here; the same
+FilterSets serve the pages and the read API."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from apps.indicators.choices import WorkArea
+from apps.indicators.models import Indicator
+from apps.organizations.models import Organisation
+from apps.reports.models import Figure, Status, period_label
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A year (2011) or a multi-year term (2014-2019)."""
+
+    end: int
+    start: int
+
+    @classmethod
+    def of(cls, start: int, end: int) -> Period:
+        return cls(end=end, start=start)
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        match = PERIOD_PATTERN.match(text.strip())
+        if not match:
+            raise ValueError(text)
+        start = int(match.group(1))
+        end = int(match.group(2) or start)
+        if end < start:
+            raise ValueError(text)
+        return cls.of(start, end)
+
+    @property
+    def is_term(self) -> bool:
+        return self.start != self.end
+
+    @property
+    def slug(self) -> str:
+        return str(self.start) if not self.is_term else f"{self.start}-{self.end}"
+
+    @property
+    def label(self) -> str:
+        return period_label(self.start, self.end)
+
+    @property
+    def previous(self) -> Period | None:
+        """The year before, for comparisons; terms are not compared with anything silently."""
+        return None if self.is_term else Period.of(self.start - 1, self.start - 1)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class PeriodField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return Period.parse(value)
+        except ValueError:
+            raise ValidationError(
+                _("Give a year (2011) or a term (2014-2019)."), code="invalid"
+            ) from None
+
+
+class PeriodFilter(django_filters.Filter):
+    """Figures of exactly this period (a year is not a term, and the reverse)."""
+
+    field_class = PeriodField
+
+    def filter(self, qs: QuerySet[Figure], value: Period | None) -> QuerySet[Figure]:
+        if value is None:
+            return qs
+        return qs.filter(period_start=value.start, period_end=value.end)
+
+
+def published_figures() -> QuerySet[Figure]:
+    """Figures of approved reports that cover their report's period (a 近三年 figure inside a
+    yearly report belongs to another period and is shown on its report and profile only)."""
+    return Figure.objects.filter(
+        report__status=Status.APPROVED,
+        period_start=F("report__period_start"),
+        period_end=F("report__period_end"),
+    )
+
+
+def organisation_filter(label, field_name: str = "report__organisation") -> django_filters.Filter:
+    return django_filters.ModelChoiceFilter(
+        field_name=field_name,
+        queryset=Organisation.objects.active(),
+        to_field_name="code",
+        label=label,
+        widget=forms.HiddenInput,
+    )
+
+
+class OverviewFilter(django_filters.FilterSet):
+    organisation = organisation_filter(_("Organisation"))
+
+    class Meta:
+        model = Figure
+        fields: list[str] = []
+
+
+class CompareFilter(django_filters.FilterSet):
+    parent = organisation_filter(_("Organisations below"), "report__organisation__parent")
+    period = PeriodFilter(label=_("Period"), method="keep")
+    area = django_filters.ChoiceFilter(
+        field_name="indicator__work_area",
+        choices=WorkArea.choices,
+        label=_("Work area"),
+        empty_label=_("All work areas"),
+    )
+    per = django_filters.ChoiceFilter(
+        choices=[("members", _("per 10,000 members")), ("employees", _("per 10,000 employees"))],
+        label=_("Per"),
+        empty_label=_("Figures as reported"),
+        method="keep",
+    )
+
+    class Meta:
+        model = Figure
+        fields: list[str] = []
+
+    def keep(self, queryset: QuerySet[Figure], name: str, value) -> QuerySet[Figure]:
+        """Read by the selector (it needs the previous period and the normalising figures)."""
+        return queryset
+
+
+class IndicatorFilter(django_filters.FilterSet):
+    parent = organisation_filter(_("Organisations below"), "report__organisation__parent")
+    period = PeriodFilter(label=_("Period"), method="keep")
+
+    class Meta:
+        model = Figure
+        fields: list[str] = []
+
+    def keep(self, queryset: QuerySet[Figure], name: str, value) -> QuerySet[Figure]:
+        return queryset
+
+
+def indicator_by_code(code: str) -> Indicator:
+    return Indicator.objects.active().select_related("part_of").get(code=code)

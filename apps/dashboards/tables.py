@@ -1,0 +1,188 @@
+"""Tables as shown on the public pages, and the same tables as CSV, XLSX and JSON.
+
+A table is built once by a selector; the page renders it, the download writes exactly what is
+shown (with units), and the read API returns it with the numbers behind each cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from apps.indicators.choices import Qualifier, Unit
+from apps.indicators.numbers import format_figure, plain
+
+
+@dataclass
+class Cell:
+    """One cell: the text shown, and the number behind it when there is one."""
+
+    text: str
+    value: Decimal | None = None
+    qualifier: str = ""
+    unit: str = ""
+    href: str = ""
+    css: str = ""
+    hint: str = ""  # a short remark shown after the text (rank, change …)
+
+    @classmethod
+    def figure(
+        cls,
+        value: Decimal | None,
+        qualifier: str,
+        unit: str,
+        *,
+        css: str = "",
+        hint: str = "",
+        href: str = "",
+    ) -> Cell:
+        if value is None:
+            return cls.missing()
+        return cls(
+            format_figure(value, qualifier, unit),
+            value,
+            qualifier,
+            unit,
+            href=href,
+            css=f"num {css}".strip(),
+            hint=hint,
+        )
+
+    @classmethod
+    def missing(cls) -> Cell:
+        return cls("—", css="num missing")
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"text": self.text}
+        if self.value is not None:
+            data["value"] = float(self.value) if self.value % 1 else int(self.value)
+            data["qualifier"] = self.qualifier or Qualifier.EXACT
+        if self.unit:
+            data["unit"] = self.unit
+        if self.hint:
+            data["note"] = self.hint
+        return data
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    note: str = ""
+    # Rows that start a group (a work area), by index: label.
+    groups: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def header(self) -> list[tuple[str, bool]]:
+        """Column labels with whether the column holds numbers (for alignment)."""
+        numeric = [
+            any("num" in row[i].css for row in self.rows if len(row) > i)
+            for i in range(len(self.columns))
+        ]
+        return list(zip(self.columns, numeric, strict=True))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "columns": self.columns,
+            "rows": [[cell.as_json() for cell in row] for row in self.rows],
+            "note": self.note,
+        }
+
+
+def _cell_text(cell: Cell) -> str:
+    return f"{cell.text}（{cell.hint}）" if cell.hint else cell.text
+
+
+def table_csv(table: Table) -> str:
+    """What is shown, as CSV (UTF-8 with a byte-order mark so that Excel reads the Chinese)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([table.title])
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([_cell_text(cell) for cell in row])
+    if table.note:
+        writer.writerow([])
+        writer.writerow([table.note])
+    return out.getvalue()
+
+
+# Excel number formats that show the qualifier with the number, as the page does.
+def _number_format(cell: Cell) -> str:
+    places = 0
+    if cell.value is not None:
+        exponent = cell.value.normalize().as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    number = "#,##0" + ("." + "0" * places if places else "")
+    if cell.unit == Unit.PERCENT:
+        number += '"%"'
+    prefix, suffix = {
+        Qualifier.MORE: ("", '"+"'),
+        Qualifier.AT_LEAST: ('"≥"', ""),
+        Qualifier.NEARLY: ('"近"', ""),
+        Qualifier.ABOUT: ('"约"', ""),
+    }.get(cell.qualifier, ("", ""))
+    if cell.unit == Unit.PERCENT and cell.qualifier == Qualifier.MORE:
+        prefix, suffix = '"≥"', ""
+    return f"{prefix}{number}{suffix}"
+
+
+def table_xlsx(table: Table) -> bytes:
+    """The table as a workbook: numbers are numbers (Excel can sum them) whose format shows the
+    qualifier (390+, 近40,000, ≥96%); headers in the page's language; units in their column."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = table.key[:31] or "table"
+    sheet.append([table.title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(table.columns)
+    header_fill = PatternFill("solid", fgColor="F6F8FA")
+    for column in range(1, len(table.columns) + 1):
+        cell = sheet.cell(row=2, column=column)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in table.rows:
+        values: list[Any] = []
+        for cell in row:
+            values.append(
+                cell.value
+                if cell.value is not None
+                else _cell_text(cell)
+                if cell.text != "—"
+                else None
+            )
+        sheet.append(values)
+        current = sheet.max_row
+        for index, cell in enumerate(row, start=1):
+            if cell.value is not None:
+                sheet.cell(row=current, column=index).number_format = _number_format(cell)
+    if table.note:
+        sheet.append([])
+        sheet.append([table.note])
+    for index, title in enumerate(table.columns, start=1):
+        width = max(
+            [len(str(title))]
+            + [len(_cell_text(row[index - 1])) for row in table.rows if len(row) >= index]
+        )
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(8, width * 1.6), 48)
+    sheet.freeze_panes = "B3"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def plain_value(cell: Cell) -> str:
+    return plain(cell.value) if cell.value is not None else ""

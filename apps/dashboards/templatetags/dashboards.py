@@ -1,0 +1,31 @@
+"""Links that keep a page's state (its URL) while changing one thing."""
+
+from __future__ import annotations
+
+from django import template
+from django.http import QueryDict
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current URL's query with ``changes`` applied (None or "" removes a parameter)."""
+    request = context["request"]
+    query: QueryDict = request.GET.copy()
+    for key in ("download", "format"):
+        if key not in changes:
+            query.pop(key, None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def download_url(context, table_key: str, fmt: str) -> str:
+    """This page's URL asking for one of its tables as a file."""
+    return context["request"].path + query_with(context, download=table_key, format=fmt)

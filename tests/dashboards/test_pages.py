@@ -1,0 +1,397 @@
+"""The public dashboards: what they show, what they never show, how they are cached, and how
+many queries they cost at two sizes of data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from apps.indicators.models import Indicator
+from apps.organizations.models import Level, Organisation
+from apps.reports.models import Figure, Report, Status
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 8
+
+
+def add_reports(
+    parent_code: str, count: int, years=range(2004, 2009), prefix: str = "grow"
+) -> list[Organisation]:
+    """``count`` organisations below ``parent_code``, each with approved annual reports for
+    ``years``, a term report over them, and a draft after them; figures by bulk insert."""
+    parent = Organisation.objects.get(code=parent_code)
+    indicators = list(
+        Indicator.objects.filter(
+            code__in=[
+                "unions_total",
+                "members_total",
+                "new_unions",
+                "unionisation_rate",
+                "assistance_funds_raised",
+            ]
+        )
+    )
+    organisations = []
+    figures = []
+    for n in range(count):
+        organisation = factories.organisation(
+            parent,
+            Level.COUNTY,
+            code=f"{prefix}-{n}",
+            name=f"增长测试{n}总工会",
+            short_name=f"测{n}",
+        )
+        organisations.append(organisation)
+        spans = [(y, y) for y in years] + ([(min(years), max(years))] if len(years) > 1 else [])
+        for start, end in spans:
+            report = Report.objects.create(
+                organisation=organisation,
+                period_start=start,
+                period_end=end,
+                status=Status.APPROVED,
+            )
+            for i, indicator in enumerate(indicators):
+                value = (
+                    Decimal(50 + (n * 7 + start * 3 + i * 11) % 40)
+                    if indicator.unit == "%"
+                    else Decimal(100 + n * 10 + (start - 2000) * 5 + i)
+                )
+                figures.append(
+                    Figure(
+                        report=report,
+                        indicator=indicator,
+                        value=value,
+                        qualifier="exact",
+                        measure=indicator.measure,
+                        period_start=start,
+                        period_end=end,
+                    )
+                )
+        Report.objects.create(
+            organisation=organisation,
+            period_start=max(years) + 1,
+            period_end=max(years) + 1,
+            status=Status.DRAFT,
+        )
+    Figure.objects.bulk_create(figures)
+    return organisations
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+def get(client, url: str, **headers):
+    response = client.get(url, **headers)
+    assert response.status_code == 200, (url, response.status_code)
+    return response
+
+
+def html(client, url: str) -> str:
+    return get(client, url).content.decode()
+
+
+PAGES = [
+    "/",
+    "/?organisation=js-sz",
+    "/compare/",
+    "/compare/?parent=js-sz&period=2006&area=organisation",
+    "/compare/?parent=js-sz&period=2006&per=members",
+    "/indicators/",
+    "/indicators/new_unions/?parent=js-sz",
+    "/organisations/js-sz-kunshan/",
+    "/api/compare?parent=js-sz&period=2006",
+    "/api/indicators/new_unions?parent=js-sz",
+    "/api/organisations/js-yz-gaoyou",
+    "/api/overview?organisation=js-yz",
+]
+
+
+def report_url() -> str:
+    return (
+        f"/reports/{Report.objects.get(organisation__code='js-yz-gaoyou', period_start=2011).pk}/"
+    )
+
+
+def count_queries(client, url: str) -> int:
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        get(client, url)
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", [*PAGES, "report"])
+def test_each_page_runs_a_bounded_number_of_queries_at_two_data_sizes(client, url):
+    url = report_url() if url == "report" else url
+    small = count_queries(client, url)
+    add_reports("js-sz", 25)
+    add_reports("js-yz", 10, prefix="grow-yz")
+    large = count_queries(client, url)
+    assert small <= MAX_QUERIES, (url, small)
+    assert large <= MAX_QUERIES, (url, large)
+    assert large == small, f"{url}: cost grows with the data ({small} → {large})"
+
+
+def test_a_cached_page_costs_at_most_one_query_and_validates_with_etag(client):
+    first = get(client, "/compare/?parent=js-sz&period=2006")
+    assert first["ETag"]
+    assert first["Last-Modified"]
+    assert "public" in first["Cache-Control"]
+    with CaptureQueriesContext(connection) as queries:
+        again = get(client, "/compare/?parent=js-sz&period=2006")
+    assert len(queries) == 0
+    assert again.content == first.content
+    not_modified = client.get(
+        "/compare/?parent=js-sz&period=2006", HTTP_IF_NONE_MATCH=first["ETag"]
+    )
+    assert not_modified.status_code == 304
+
+
+def test_public_pages_set_no_cookie_and_do_not_vary_on_it(client):
+    for url in [*PAGES, report_url()]:
+        response = get(client, url)
+        assert not response.cookies, url
+        assert "Cookie" not in response.get("Vary", ""), url
+
+
+def test_an_approval_shows_at_once(client):
+    organisation = Organisation.objects.get(code="js-sz-wuzhong")
+    report = factories.report(organisation, 2006 + 1)
+    factories.figure(report, Indicator.objects.get(code="new_unions"), 4321)
+    page = "/compare/?parent=js-sz&period=2007"
+    assert "4321" not in html(client, page)
+    etag = client.get(page)["ETag"]
+    factories.move_to(report, Status.APPROVED)
+    assert "4321" in html(client, page)
+    assert client.get(page)["ETag"] != etag
+    factories.move_to(report, Status.RETURNED)  # reopened: gone again at once
+    assert "4321" not in html(client, page)
+
+
+def test_unapproved_reports_never_appear(client):
+    organisation = Organisation.objects.get(code="js-sz-wuzhong")
+    indicator = Indicator.objects.get(code="new_unions")
+    hidden = []
+    for year, status in [(2006, Status.DRAFT), (2007, Status.SUBMITTED), (2008, Status.RETURNED)]:
+        report = Report.objects.filter(
+            organisation=organisation, period_start=year
+        ).first() or factories.report(organisation, year)
+        if report.status == Status.APPROVED:
+            factories.move_to(report, Status.RETURNED)
+        if status != Status.RETURNED or report.status != Status.RETURNED:
+            factories.figure(report, indicator, 98765 + year)
+            factories.move_to(report, status)
+        hidden.append(report)
+    urls = [
+        *PAGES,
+        "/compare/?parent=js-sz&period=2007",
+        "/compare/?parent=js-sz&period=2008",
+        "/organisations/js-sz-wuzhong/",
+        "/api/organisations/js-sz-wuzhong",
+        "/?organisation=js-sz-wuzhong",
+    ]
+    for url in urls:
+        body = html(client, url)
+        for year in (2006, 2007, 2008):
+            assert str(98765 + year) not in body, url
+    for report in hidden:
+        assert client.get(f"/reports/{report.pk}/").status_code == 404
+        assert client.get(f"/api/reports/{report.pk}").status_code == 404
+
+
+def test_compare_marks_rank_best_and_missing(client):
+    response = get(client, "/compare/?parent=js-sz&period=2006&area=organisation")
+    table = response.context["view"].table
+    header = table.columns
+    assert header[:2] == ["指标", "单位"]
+    assert {"昆山", "沧浪"} <= set(header)
+    assert "吴中" not in header  # no figure at all: no column of dashes, but named
+    assert "吴中" in table.note
+    row = next(r for r in table.rows if r[0].text == "新发展会员")
+    cells = dict(zip(header, row, strict=True))
+    assert cells["昆山"].text == "1.87万+"
+    assert "best" in cells["昆山"].css
+    assert cells["昆山"].hint.startswith("第1名")
+    assert cells["沧浪"].text == "1620"
+    new_unions = dict(
+        zip(header, next(r for r in table.rows if r[0].text == "新建工会组织"), strict=True)
+    )
+    assert new_unions["昆山"].text == "—"  # missing is missing, never 0
+    assert new_unions["昆山"].value is None
+    page = response.content.decode()
+    assert "★" in page
+
+
+def test_compare_shows_the_change_against_the_previous_year(client):
+    growing = add_reports("js-sz", 2, years=range(2005, 2007), prefix="chg")
+    response = get(client, "/compare/?parent=js-sz&period=2006&area=organisation")
+    table = response.context["view"].table
+    index = table.columns.index(growing[0].short_name)
+    row = next(r for r in table.rows if r[0].text == "基层工会组织数")
+    assert "%" in row[index].hint  # e.g. +5%
+
+
+def test_compare_normalises_per_10000_members(client):
+    organisations = add_reports("js-sz", 2, years=range(2006, 2007), prefix="norm")
+    response = get(client, "/compare/?parent=js-sz&period=2006&per=members")
+    table = response.context["view"].table
+    index = table.columns.index(organisations[0].short_name)
+    row = next(r for r in table.rows if r[0].text == "基层工会组织数")
+    members = Figure.objects.get(
+        report__organisation=organisations[0],
+        report__period_start=2006,
+        report__period_end=2006,
+        indicator__code="members_total",
+    ).value
+    unions = Figure.objects.get(
+        report__organisation=organisations[0],
+        report__period_start=2006,
+        report__period_end=2006,
+        indicator__code="unions_total",
+    ).value
+    expected = (unions / members * 10000).quantize(Decimal("0.01"))
+    assert row[index].value == expected
+    assert "每万名会员" in row[1].text
+    kunshan = table.columns.index("昆山")
+    assert row[kunshan].text == "—"  # no members figure: nothing to divide by
+
+
+def test_term_reports_are_labelled_and_kept_out_of_yearly_trends(client):
+    response = get(client, "/indicators/unions_total/?parent=js-yz")
+    view = response.context["view"]
+    yearly = sorted(p for p in view.periods if not p.is_term)
+    assert view.line_chart["categories"] == [p.label for p in yearly]
+    assert "2014—2019年" not in view.line_chart["categories"]
+    terms = {row[0].text: row for row in view.terms.rows}
+    assert terms["扬州市江都区总工会"][2].text == "6299"
+    page = response.content.decode()
+    assert "届期" in page or "term" in page
+
+
+def test_indicator_page_charts_have_their_tables(client):
+    response = get(client, "/indicators/new_members/?parent=js-sz")
+    view = response.context["view"]
+    assert view.bar_chart["categories"] == ["昆山", "沧浪"]
+    assert view.bar_chart["series"][0]["labels"] == ["1.87万+", "1620"]
+    page = response.content.decode()
+    assert 'id="chart-data-ranking"' in page
+    assert 'id="table-ranking"' in page
+    assert "echarts.common.min.js" in page
+    assert {o.code for o in view.missing} >= {"js-sz-wuzhong"}
+
+
+def test_the_chart_library_loads_only_where_there_is_a_chart(client):
+    for url in [
+        "/",
+        "/compare/",
+        "/indicators/",
+        "/organisations/js-sz-kunshan/",
+        report_url(),
+        "/api/",
+    ]:
+        assert "echarts" not in html(client, url), url
+
+
+def test_profile_shows_periods_standing_narrative_and_honours(client):
+    response = get(client, "/organisations/js-yz-gaoyou/")
+    view = response.context["view"]
+    assert [p.slug for p in view.periods] == ["2011"]
+    row = next(r for r in view.figures.rows if r[0].text == "新建工会组织")
+    assert row[2].text == "660+"
+    assert view.standing.rows  # where it stands among 江都 and 宝应
+    page = response.content.decode()
+    assert "全国百家示范乡镇工会" in page
+    assert "2017年" in page
+
+
+def test_profile_sparklines_follow_the_years(client):
+    organisation = add_reports("js-sz", 1, prefix="spark")[0]
+    page = html(client, f"/organisations/{organisation.code}/")
+    assert page.count('class="sparkline"') >= 5
+
+
+def test_overview_headlines_and_the_way_down(client):
+    response = get(client, "/?organisation=js-sz-kunshan")
+    view = response.context["view"]
+    assert {h.indicator.code for h in view.headlines} >= {"new_members"}
+    page = html(client, "/?organisation=js-yz")
+    for name in ["高邮市总工会", "扬州市江都区总工会", "宝应县总工会"]:
+        assert name in page
+    assert "/compare/?parent=js-yz" in page
+
+
+def test_english_pages_use_english_names(client):
+    page = html(client, "/en/compare/?parent=js-sz&period=2006&area=organisation")
+    assert "Kunshan" in page
+    assert "New members" in page
+    assert 'lang="en"' in page
+    api = get(client, "/en/api/indicators/new_members?parent=js-sz").json()
+    assert api["tables"]["ranking"]["columns"][2] == "New members"
+
+
+def test_downloads_hold_what_is_shown(client):
+    url = "/compare/?parent=js-sz&period=2006&area=organisation"
+    table = get(client, url).context["view"].table
+    response = get(client, url + "&download=compare&format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == [table.title]
+    assert rows[1] == table.columns
+    members = next(r for r in rows if r and r[0] == "新发展会员")
+    assert "1.87万+" in members[table.columns.index("昆山")]
+    response = get(client, url + "&download=compare&format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[2]]
+    assert header == table.columns
+    kunshan = header.index("昆山") + 1
+    for line in sheet.iter_rows(min_row=3):
+        if line[0].value == "新发展会员":
+            cell = line[kunshan - 1]
+            assert cell.value == 18700
+            assert cell.number_format.endswith('"+"')
+            break
+    else:
+        raise AssertionError("row missing")
+    assert client.get(url + "&download=nope&format=csv").status_code == 404
+
+
+def test_the_api_has_the_same_data_and_filters(client):
+    data = get(client, "/api/compare?parent=js-sz&period=2006&area=organisation").json()
+    assert data["parent"]["code"] == "js-sz"
+    assert data["period"] == "2006"
+    table = data["tables"]["compare"]
+    row = next(r for r in table["rows"] if r[0]["text"] == "新发展会员")
+    kunshan = table["columns"].index("昆山")
+    assert row[kunshan] == {
+        "text": "1.87万+",
+        "value": 18700,
+        "qualifier": "more",
+        "unit": "人",
+        "note": "第1名",
+    }
+    bad = client.get("/api/compare?parent=js-sz&period=20x6")
+    assert bad.status_code == 400
+    assert "period" in bad.json()["errors"]
+    assert client.get("/api/organisations/no-such-code").status_code == 404
+    report = get(client, f"/api{report_url()[:-1].replace('/reports', '/reports')}").json()
+    assert report["organisation"]["code"] == "js-yz-gaoyou"
+    assert any(
+        t["code"] == "new_unions" for t in get(client, "/api/indicators").json()["indicators"]
+    )
+
+
+def test_invalid_filters_get_a_clear_message(client):
+    response = client.get("/compare/?period=abc")
+    assert response.status_code == 400
+    assert "2014-2019" in response.content.decode()
+    assert client.get("/compare/?parent=no-such-organisation").status_code == 400
