@@ -70,6 +70,18 @@ def _fast_and_isolated(settings, media_root: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a request to /en/ in an earlier test
+    leaves English active in the thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Cached pages and the cached publication version never leak from one test to the next."""
     from django.core.cache import cache

@@ -208,6 +208,12 @@ CACHES = {
     }
 }
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 24 * 3600)
+
+# Imports: the largest file accepted, and from what size a file is checked and applied in the
+# background while the page shows its progress (0: always).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20) * 1024 * 1024
+IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_KB", 200) * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000  # the report form has an input per indicator
 PUBLIC_BROWSER_CACHE_SECONDS = env_int("PUBLIC_BROWSER_CACHE_SECONDS", 60)
 
 # Production hardening: on unless DEBUG; each can be turned off for a plain-HTTP intranet.

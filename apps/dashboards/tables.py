@@ -16,8 +16,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from apps.indicators.choices import Qualifier, Unit
+from apps.indicators.choices import Qualifier
 from apps.indicators.numbers import format_figure, plain
+from apps.reports.exports import qualifier_number_format
 
 
 @dataclass
@@ -119,24 +120,8 @@ def table_csv(table: Table) -> str:
     return out.getvalue()
 
 
-# Excel number formats that show the qualifier with the number, as the page does.
 def _number_format(cell: Cell) -> str:
-    places = 0
-    if cell.value is not None:
-        exponent = cell.value.normalize().as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    number = "#,##0" + ("." + "0" * places if places else "")
-    if cell.unit == Unit.PERCENT:
-        number += '"%"'
-    prefix, suffix = {
-        Qualifier.MORE: ("", '"+"'),
-        Qualifier.AT_LEAST: ('"≥"', ""),
-        Qualifier.NEARLY: ('"近"', ""),
-        Qualifier.ABOUT: ('"约"', ""),
-    }.get(cell.qualifier, ("", ""))
-    if cell.unit == Unit.PERCENT and cell.qualifier == Qualifier.MORE:
-        prefix, suffix = '"≥"', ""
-    return f"{prefix}{number}{suffix}"
+    return qualifier_number_format(cell.value, cell.qualifier, cell.unit)
 
 
 def table_xlsx(table: Table) -> bytes:

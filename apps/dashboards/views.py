@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from apps.indicators.choices import WorkArea
 from apps.indicators.models import Indicator
 from apps.organizations.models import Organisation
-from apps.reports.exports import csv_lines, value_rows, write_xlsx
+from apps.reports.exports import XLSX_TYPE, csv_lines, value_rows, write_xlsx
 
 from . import selectors
 from .caching import public_page
@@ -36,8 +36,6 @@ from .filters import (
     published_figures,
 )
 from .tables import Table, table_csv, table_xlsx
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class InvalidFilters(Exception):

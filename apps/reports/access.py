@@ -36,6 +36,8 @@ class Action(StrEnum):
     RETURN = "return"
     APPROVE = "approve"
     REOPEN = "reopen"
+    # Bring figures in from a file (the report's template, or the long format).
+    IMPORT = "import"
 
 
 # The statuses in which each action makes sense at all.
@@ -48,16 +50,26 @@ ACTION_STATUSES: dict[Action, frozenset[str]] = {
     Action.RETURN: frozenset({Status.SUBMITTED}),
     Action.APPROVE: frozenset({Status.SUBMITTED}),
     Action.REOPEN: frozenset({Status.APPROVED}),
+    Action.IMPORT: EDITABLE_STATUSES,
 }
 
 # What each role may do, relative to the organisation of the report.
 OWN_ACTIONS = {
-    Role.CLERK: {Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE, Action.SUBMIT},
-    Role.REVIEWER: {Action.VIEW},
+    Role.CLERK: {
+        Action.VIEW,
+        Action.ADD,
+        Action.CHANGE,
+        Action.DELETE,
+        Action.SUBMIT,
+        Action.IMPORT,
+    },
+    # A reviewer collects the figures of its whole subtree from files, but does not edit them
+    # by hand.
+    Role.REVIEWER: {Action.VIEW, Action.IMPORT},
 }
 BELOW_ACTIONS = {
     Role.CLERK: set(),
-    Role.REVIEWER: {Action.VIEW, Action.RETURN, Action.APPROVE, Action.REOPEN},
+    Role.REVIEWER: {Action.VIEW, Action.RETURN, Action.APPROVE, Action.REOPEN, Action.IMPORT},
 }
 
 
@@ -122,6 +134,18 @@ def reviewable_organisations(user) -> QuerySet[Organisation]:
     return Organisation.objects.none()
 
 
+def importable_organisations(user) -> QuerySet[Organisation]:
+    """Organisations whose reports the user may fill from a file."""
+    actor = actor_for(user)
+    if actor.is_admin:
+        return Organisation.objects.all()
+    if actor.role == Role.REVIEWER:
+        return Organisation.objects.below(actor.organisation_id)
+    if actor.role == Role.CLERK:
+        return Organisation.objects.filter(pk=actor.organisation_id)
+    return Organisation.objects.none()
+
+
 def editable_organisations(user) -> QuerySet[Organisation]:
     """Organisations for which the user may create and edit reports."""
     actor = actor_for(user)
@@ -181,7 +205,10 @@ def decide(
     if action not in _relation_actions(actor, target):
         return Decision(False, _("This report is outside what your account may do."))
     if report is not None and report.status not in ACTION_STATUSES[action]:
-        if action in (Action.CHANGE, Action.DELETE, Action.SUBMIT) and not report.is_editable:
+        if (
+            action in (Action.CHANGE, Action.DELETE, Action.SUBMIT, Action.IMPORT)
+            and not report.is_editable
+        ):
             return Decision(False, report.lock_message(), about_status=True)
         return Decision(
             False,
@@ -216,3 +243,10 @@ class ScopedAdminMixin:
         if obj is None:
             raise Http404(_("Nothing with this id is within your account's scope."))
         return obj
+
+
+def require_or_403(user, action: Action, report: Report | None = None, **kwargs) -> None:
+    """For views: refuse with 403 and the reason, whether it is about the user or the status."""
+    decision = decide(user, action, report, **kwargs)
+    if not decision:
+        raise PermissionDenied(decision.reason)

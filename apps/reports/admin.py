@@ -8,7 +8,13 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,16 +25,21 @@ from django.utils.translation import gettext_lazy
 
 from apps.organizations.models import Organisation, OrganisationAncestry
 
-from . import access, selectors, services
+from . import access, batches, selectors, services
 from .access import Action, ScopedAdminMixin
-from .exports import csv_lines, value_rows
-from .forms import ReportForm, TransitionForm
+from .exports import EXPORT_COLUMNS as EXPORT_COLUMNS_LONG
+from .exports import XLSX_TYPE, csv_lines, report_template, reports_workbook, value_rows
+from .forms import ImportUploadForm, ReportForm, TransitionForm
+from .imports import Problem, problems_csv
 from .models import (
     AuditEntry,
     AuditKind,
     AuditOrigin,
     Figure,
     Honour,
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
     Initiative,
     Report,
     ReportSection,
@@ -192,7 +203,7 @@ class ReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
     ]
     list_select_related = ["organisation"]
     inlines = [SectionInline, InitiativeInline, HonourInline]
-    actions = ["submit_selected", "approve_selected", "export_figures"]
+    actions = ["submit_selected", "approve_selected", "export_figures", "export_workbook"]
 
     # Scope and permissions, all from apps.reports.access.
 
@@ -335,6 +346,10 @@ class ReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 )
         lock = "" if report.is_editable else report.lock_message()
         return {
+            "excel_url": reverse("admin:reports_report_excel", args=[report.pk]),
+            "import_url": reverse("admin:reports_report_import", args=[report.pk])
+            if access.can(request.user, Action.IMPORT, report)
+            else "",
             "report": report,
             "status_badge": status_badge(report.status, report.get_status_display()),
             "workflow_actions": actions,
@@ -372,6 +387,16 @@ class ReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 "completeness/",
                 self.admin_site.admin_view(self.completeness_view),
                 name="reports_report_completeness",
+            ),
+            path(
+                "<path:object_id>/excel/",
+                self.admin_site.admin_view(self.template_view),
+                name="reports_report_excel",
+            ),
+            path(
+                "<path:object_id>/import/",
+                self.admin_site.admin_view(self.import_view),
+                name="reports_report_import",
             ),
         ]
         return custom + super().get_urls()
@@ -435,6 +460,43 @@ class ReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/reports/report/transition.html", context)
+
+    def template_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The report as an Excel workbook to fill in (and the way to export one report)."""
+        report = self.get_object(request, object_id)
+        response = HttpResponse(report_template(report), content_type=XLSX_TYPE)
+        name = f"{report.organisation.code}-{report.period_start}"
+        if report.is_term:
+            name += f"-{report.period_end}"
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+
+    def import_view(self, request: HttpRequest, object_id: str):
+        """Upload a filled-in template: checked and previewed first, applied on confirmation."""
+        report = self.get_object(request, object_id)
+        access.require_or_403(request.user, Action.IMPORT, report)
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            batch = batches.batch_create(
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                kind=ImportKind.REPORT,
+                report=report,
+            )
+            batches.start(batch, "check", request.LANGUAGE_CODE)
+            return HttpResponseRedirect(
+                reverse("admin:reports_importbatch_change", args=[batch.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import figures from Excel: %(report)s") % {"report": report},
+            "report": report,
+            "form": form,
+            "template_url": reverse("admin:reports_report_excel", args=[report.pk]),
+            "change_url": reverse("admin:reports_report_change", args=[report.pk]),
+        }
+        return TemplateResponse(request, "admin/reports/report/import.html", context)
 
     def completeness_view(self, request: HttpRequest):
         if not (access.can(request.user, Action.APPROVE) or request.user.is_superuser):
@@ -567,6 +629,17 @@ class ReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
         response["Content-Disposition"] = (
             f'attachment; filename="reports-{timezone.localdate():%Y%m%d}.csv"'
+        )
+        return response
+
+    @admin.action(description=gettext_lazy("Download the figures of the selected reports (Excel)"))
+    def export_workbook(self, request: HttpRequest, queryset: QuerySet[Report]) -> HttpResponse:
+        visible = access.visible_reports(request.user).filter(pk__in=queryset.values("pk"))
+        response = HttpResponse(
+            reports_workbook(Figure.objects.filter(report__in=visible)), content_type=XLSX_TYPE
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="reports-{timezone.localdate():%Y%m%d}.xlsx"'
         )
         return response
 
@@ -717,3 +790,155 @@ class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("field"), ordering="field")
     def label_or_field(self, obj: AuditEntry) -> str:
         return obj.label or obj.field
+
+
+# --- imports ------------------------------------------------------------------------------
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Files coming in: upload (the long format here; a report's template from its page), see
+    the check's progress, preview what would change, confirm, download the error report."""
+
+    list_display = ["created_at", "filename", "kind", "status", "user", "rows_display"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["user", "report__organisation"]
+    change_form_template = "admin/reports/importbatch/detail.html"
+    add_form_template = "admin/reports/importbatch/upload.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ImportBatch]:
+        batches_ = super().get_queryset(request)
+        return batches_ if request.user.is_superuser else batches_.filter(user=request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.can(request.user, Action.IMPORT)
+
+    def has_view_permission(self, request: HttpRequest, obj: ImportBatch | None = None) -> bool:
+        return access.can(request.user, Action.IMPORT)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # The long format: administrators and reviewers (clerks fill their report's template).
+        actor = access.actor_for(request.user)
+        return actor.is_admin or actor.role == "reviewer"
+
+    def has_change_permission(self, request: HttpRequest, obj: ImportBatch | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ImportBatch | None = None) -> bool:
+        return request.user.is_superuser
+
+    @admin.display(description=gettext_lazy("rows"))
+    def rows_display(self, obj: ImportBatch) -> str:
+        return f"{obj.processed_rows}/{obj.total_rows}" if obj.total_rows else "—"
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            batch = batches.batch_create(
+                user=request.user, upload=form.cleaned_data["file"], kind=ImportKind.VALUES
+            )
+            batches.start(batch, "check", request.LANGUAGE_CODE)
+            return HttpResponseRedirect(
+                reverse("admin:reports_importbatch_change", args=[batch.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import figures of many reports"),
+            "form": form,
+            "columns": ", ".join(EXPORT_COLUMNS_LONG),
+            "export_url": reverse("dashboards:export_values_csv"),
+        }
+        return TemplateResponse(request, self.add_form_template, context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ):
+        batch = self.get_object(request, object_id)
+        counts = batch.summary or {}
+        shares = []
+        total = sum(counts.get(k, 0) for k in ("new", "changed", "unchanged", "removed")) or 1
+        for key, label, colour in [
+            ("new", _("new"), "#1a7f37"),
+            ("changed", _("changed"), "#9a6700"),
+            ("removed", _("removed"), "#b3261e"),
+            ("unchanged", _("unchanged"), "#8c959f"),
+        ]:
+            shares.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "count": counts.get(key, 0),
+                    "percent": round(100 * counts.get(key, 0) / total, 1),
+                    "colour": colour,
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(batch),
+            "batch": batch,
+            "shares": shares,
+            "progress_url": reverse("admin:reports_importbatch_progress", args=[batch.pk]),
+            "confirm_url": reverse("admin:reports_importbatch_confirm", args=[batch.pk]),
+            "errors_url": reverse("admin:reports_importbatch_errors", args=[batch.pk]),
+            "report_url": reverse("admin:reports_report_change", args=[batch.report_id])
+            if batch.report_id
+            else "",
+            "can_confirm": batch.status == ImportStatus.READY
+            and counts.get("new", 0) + counts.get("changed", 0) + counts.get("removed", 0) > 0,
+        }
+        return TemplateResponse(request, self.change_form_template, context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="reports_importbatch_progress",
+            ),
+            path(
+                "<path:object_id>/confirm/",
+                self.admin_site.admin_view(self.confirm_view),
+                name="reports_importbatch_confirm",
+            ),
+            path(
+                "<path:object_id>/errors.csv",
+                self.admin_site.admin_view(self.errors_view),
+                name="reports_importbatch_errors",
+            ),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        batch = self.get_object(request, object_id)
+        return JsonResponse(
+            {
+                "status": batch.status,
+                "status_label": batch.get_status_display(),
+                "progress": batch.progress,
+                "rows": batch.total_rows,
+                "checked": batch.processed_rows,
+                "finished": batch.is_finished,
+            }
+        )
+
+    def confirm_view(self, request: HttpRequest, object_id: str):
+        batch = self.get_object(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(
+                reverse("admin:reports_importbatch_change", args=[batch.pk])
+            )
+        if batch.status != ImportStatus.READY or batch.user_id != request.user.pk:
+            raise PermissionDenied(_("Only the person who uploaded a checked file can confirm it."))
+        batches.start(batch, "apply", request.LANGUAGE_CODE)
+        return HttpResponseRedirect(reverse("admin:reports_importbatch_change", args=[batch.pk]))
+
+    def errors_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        batch = self.get_object(request, object_id)
+        problems = [Problem(**p) for p in batch.errors + batch.warnings]
+        response = HttpResponse(problems_csv(problems), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-problems.csv"'
+        return response

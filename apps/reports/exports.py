@@ -8,6 +8,7 @@ stable code (exact, more, at_least, nearly, about).
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO
@@ -16,10 +17,13 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from apps.indicators.numbers import plain
 
 from .models import Figure
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 EXPORT_COLUMNS = [
     "org_code",
@@ -33,6 +37,27 @@ EXPORT_COLUMNS = [
     "unit",
     "source",
 ]
+
+
+def qualifier_number_format(value: Decimal | None, qualifier: str, unit: str) -> str:
+    """An Excel number format that shows a figure as the pages do (390+, 近40,000, ≥96%), so the
+    cell stays a number Excel can sum."""
+    places = 0
+    if value is not None:
+        exponent = value.normalize().as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    number = "#,##0" + ("." + "0" * places if places else "")
+    if unit == "%":
+        number += '"%"'
+    prefix, suffix = {
+        "more": ("", '"+"'),
+        "at_least": ('"≥"', ""),
+        "nearly": ('"近"', ""),
+        "about": ('"约"', ""),
+    }.get(qualifier, ("", ""))
+    if unit == "%" and qualifier == "more":
+        prefix, suffix = '"≥"', ""
+    return f"{prefix}{number}{suffix}"
 
 
 def published_figures() -> QuerySet[Figure]:
@@ -110,3 +135,197 @@ def write_xlsx(rows: Iterable[list[str | int]], target: str | IO[bytes]) -> int:
         count += 1
     workbook.save(target)
     return count
+
+
+# --- the report's Excel template ----------------------------------------------------------
+
+TEMPLATE_HEADERS = [
+    "指标代码",
+    "工作领域",
+    "指标名称",
+    "单位",
+    "上期数值",
+    "数值",
+    "限定词",
+    "备注",
+]
+
+
+def _places_format(places: int, unit: str) -> str:
+    number = "0" + ("." + "0" * places if places else "")
+    return number + ('"%"' if unit == "%" else "")
+
+
+def report_template(report) -> bytes:
+    """The report as a workbook to fill in: every indicator of the catalogue with its code,
+    work area, unit and the previous period's value; the value, qualifier and note columns hold
+    the current figures and are the only ones open for editing. A hidden sheet says which
+    report it belongs to, so it cannot be imported into another one."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from apps.indicators.choices import WorkArea
+    from apps.indicators.models import Indicator
+    from apps.indicators.numbers import format_figure
+
+    from .imports import QUALIFIER_LABELS, TEMPLATE_MARK
+    from .selectors import previous_figures, previous_report
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "数据"
+    title = f"{report.organisation.name} · {report.period_label} · 数据填报"
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(
+        [
+            "在“数值”列填写数字（可写 31800、3.18万、390多、近4万），“限定词”列可选：确数、多于、"
+            "不少于、近、约。清空“数值”即删除该数据。保存后在报告页上传，先预览再确认。"
+        ]
+    )
+    sheet["A2"].font = Font(color="59636E")
+    before = previous_report(report)
+    headers = list(TEMPLATE_HEADERS)
+    if before is not None:
+        headers[4] = f"上期数值（{before.period_label}）"
+    sheet.append([])
+    sheet.append(headers)
+    header_row = sheet.max_row
+    fill = PatternFill("solid", fgColor="F6F8FA")
+    for column in range(1, len(headers) + 1):
+        cell = sheet.cell(row=header_row, column=column)
+        cell.font = Font(bold=True)
+        cell.fill = fill
+    previous = previous_figures(report)
+    current = {f.indicator.code: f for f in report.figures.select_related("indicator")}
+    editable = PatternFill("solid", fgColor="FFFBEA")
+    computed_fill = PatternFill("solid", fgColor="EEEEEE")
+    validation = DataValidation(
+        type="list", formula1='"' + ",".join(QUALIFIER_LABELS.values()) + '"', allow_blank=True
+    )
+    validation.error = "请从列表中选择：确数、多于、不少于、近、约"
+    sheet.add_data_validation(validation)
+    depth: dict[int, int] = {}
+    for indicator in Indicator.objects.active().order_by("position", "code"):
+        depth[indicator.pk] = depth.get(indicator.part_of_id, -1) + 1 if indicator.part_of_id else 0
+        figure = current.get(indicator.code)
+        before_figure = previous.get(indicator.code)
+        row = [
+            indicator.code,
+            str(WorkArea(indicator.work_area).label),
+            "　" * depth[indicator.pk] + indicator.name,
+            indicator.unit,
+            float(before_figure.value) if before_figure else None,
+            float(figure.value) if figure else None,
+            QUALIFIER_LABELS.get(figure.qualifier, "") if figure else "",
+            figure.note if figure and not figure.is_computed else "",
+        ]
+        sheet.append(row)
+        line = sheet.max_row
+        number_format = _places_format(indicator.decimal_places, indicator.unit)
+        sheet.cell(row=line, column=5).number_format = number_format
+        sheet.cell(row=line, column=6).number_format = number_format
+        if before_figure is not None:
+            sheet.cell(row=line, column=5).comment = Comment(
+                format_figure(before_figure.value, before_figure.qualifier, indicator.unit),
+                "unionreports",
+            )
+        if indicator.is_computed:
+            for column in (6, 7, 8):
+                sheet.cell(row=line, column=column).fill = computed_fill
+            sheet.cell(row=line, column=8).value = "计算得出，不必填写"
+            continue
+        for column in (6, 7, 8):
+            cell = sheet.cell(row=line, column=column)
+            cell.protection = Protection(locked=False)
+            cell.fill = editable
+        validation.add(sheet.cell(row=line, column=7))
+    for index, width in enumerate([30, 22, 40, 8, 16, 16, 10, 30], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=4)
+    sheet.auto_filter.ref = f"A{header_row}:H{sheet.max_row}"
+    sheet.protection.sheet = True  # codes, names and units stay as they are; no password
+    sheet.protection.autoFilter = False
+    sheet.protection.sort = False
+    meta = workbook.create_sheet("_meta")
+    for key, value in [
+        ("kind", TEMPLATE_MARK),
+        ("report", str(report.pk)),
+        ("organisation", report.organisation.code),
+        ("period_start", str(report.period_start)),
+        ("period_end", str(report.period_end)),
+        ("title", f"{report.organisation.name} · {report.period_label}"),
+        ("version", str(report.version)),
+    ]:
+        meta.append([key, value])
+    meta.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+REPORTS_HEADERS = [
+    "组织代码",
+    "组织",
+    "起始年份",
+    "截止年份",
+    "工作领域",
+    "指标代码",
+    "指标",
+    "数值",
+    "单位",
+    "限定词",
+    "备注",
+    "来源",
+]
+
+
+def reports_workbook(figures: QuerySet[Figure]) -> bytes:
+    """Figures of reports as a workbook for people: Chinese headers, units, numbers that stay
+    numbers and show their qualifier (390+, 近40,000, ≥96%). It imports back unchanged."""
+    from apps.indicators.choices import WorkArea
+
+    from .imports import QUALIFIER_LABELS
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("数据")
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate([18, 24, 9, 9, 20, 28, 36, 14, 8, 8, 20, 50], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    bold = Font(bold=True)
+    header = []
+    for title in REPORTS_HEADERS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    rows = figures.select_related("report__organisation", "indicator").order_by(
+        "report__organisation__code", "period_start", "period_end", "indicator__position"
+    )
+    for figure in rows.iterator(chunk_size=2000):
+        indicator = figure.indicator
+        value = WriteOnlyCell(sheet, value=Decimal(plain(figure.value)))
+        value.number_format = qualifier_number_format(
+            figure.value, figure.qualifier, indicator.unit
+        )
+        sheet.append(
+            [
+                figure.report.organisation.code,
+                figure.report.organisation.name,
+                figure.period_start,
+                figure.period_end,
+                str(WorkArea(indicator.work_area).label),
+                indicator.code,
+                indicator.name,
+                value,
+                indicator.unit,
+                QUALIFIER_LABELS.get(figure.qualifier, ""),
+                figure.note,
+                figure.source,
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

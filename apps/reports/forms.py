@@ -237,3 +237,31 @@ class TransitionForm(forms.Form):
         help_text=gettext_lazy("Say what must be changed; the clerk sees this."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("An Excel workbook (.xlsx) or a CSV file (UTF-8 or GBK)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".xlsx", ".xlsm", ".csv")):
+            raise ValidationError(_("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."))
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise ValidationError(
+                _(
+                    "The file is %(size)s MB; files up to %(limit)s MB can be imported. Split it "
+                    "into parts."
+                )
+                % {
+                    "size": f"{upload.size / 1_048_576:.1f}",
+                    "limit": f"{settings.IMPORT_MAX_BYTES / 1_048_576:.0f}",
+                }
+            )
+        return upload

@@ -346,6 +346,19 @@ class Figure(models.Model):
     def period_label(self) -> str:
         return period_label(self.period_start, self.period_end)
 
+    @classmethod
+    def new(cls, report: Report, indicator: Indicator, **fields) -> Figure:
+        """A figure of ``report`` covering its period, with the indicator's measure set (for
+        bulk inserts, which skip save())."""
+        return cls(
+            report=report,
+            indicator=indicator,
+            measure=indicator.measure,
+            period_start=report.period_start,
+            period_end=report.period_end,
+            **fields,
+        )
+
     def fill_defaults(self) -> None:
         if self.report_id is not None:
             if self.period_start is None:
@@ -622,3 +635,90 @@ class Publication(models.Model):
         # Cached copies of the version go now, and again once the change is visible to others.
         cache.delete(cls.CACHE_KEY)
         transaction.on_commit(lambda: cache.delete(cls.CACHE_KEY))
+
+
+class ImportKind(models.TextChoices):
+    REPORT = "report", _("one report (template)")
+    VALUES = "values", _("many reports (long format)")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    CHECKING = "checking", _("checking the file")
+    INVALID = "invalid", _("has errors: nothing changed")
+    READY = "ready", _("checked: waiting for confirmation")
+    APPLYING = "applying", _("importing")
+    APPLIED = "applied", _("imported")
+    FAILED = "failed", _("failed: nothing changed")
+
+
+class ImportBatch(models.Model):
+    """An uploaded file on its way in: checked first (nothing changes), then, once someone
+    confirms what it will change, applied as a whole or not at all."""
+
+    kind = models.CharField(_("kind"), max_length=8, choices=ImportKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    report = models.ForeignKey(
+        Report,
+        verbose_name=_("report"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="imports",
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=300)
+    filename = models.CharField(_("file name"), max_length=255)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    # Counts of new, changed, unchanged and removed figures, errors and warnings.
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # The first changes, errors and warnings, for the preview and the error report.
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ImportKind.values), name="import_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="import_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def progress(self) -> int:
+        if self.status in (ImportStatus.APPLIED, ImportStatus.READY, ImportStatus.INVALID):
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (
+            ImportStatus.INVALID,
+            ImportStatus.READY,
+            ImportStatus.APPLIED,
+            ImportStatus.FAILED,
+        )

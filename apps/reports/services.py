@@ -326,6 +326,11 @@ def _prepare_figures(
     return _Prepared(catalogue, existing, figures)
 
 
+def figure_label(indicator: Indicator) -> str:
+    """How a change record names a figure: 新建工会组织（家）."""
+    return f"{indicator.name}（{indicator.unit}）"
+
+
 def _figure_text(figure: Figure | None, indicator: Indicator) -> str:
     if figure is None:
         return ""
@@ -339,7 +344,7 @@ def _write_figures(report: Report, user, origin: str, prepared: _Prepared) -> li
         indicator = prepared.catalogue[code]
         figure = prepared.existing.get(code)
         before = _figure_text(figure, indicator)
-        label = f"{indicator.name}（{indicator.get_unit_display()}）"
+        label = figure_label(indicator)
         if entry is None:
             if figure is not None:
                 figure.report = report
@@ -383,72 +388,87 @@ def _write_figures(report: Report, user, origin: str, prepared: _Prepared) -> li
 
 
 def _compute_rates(report: Report, user) -> list[AuditEntry]:
-    """(Re)compute the report's computed rates from their numerator and denominator figures.
+    return _compute_rates_for([report], user)
 
-    A computed rate exists only while both of its parts do, the denominator is not zero and the
-    result is a valid rate; otherwise any stale value is removed.
-    """
-    computed = list(Indicator.objects.computed().active())
-    if not computed:
+
+def _compute_rates_for(reports: list[Report], user) -> list[AuditEntry]:
+    """(Re)compute the computed rates of ``reports`` from their numerator and denominator
+    figures, in a few queries however many reports. A computed rate exists only while both of
+    its parts do, the denominator is not zero and the result is a valid rate; otherwise any
+    stale value is removed."""
+    computed = list(
+        Indicator.objects.computed().active().select_related("numerator", "denominator")
+    )
+    if not computed or not reports:
         return []
+    by_id = {r.pk: r for r in reports}
     needed = {i.numerator_id for i in computed} | {i.denominator_id for i in computed}
-    parts = {f.indicator_id: f for f in report.figures.filter(indicator_id__in=needed)}
-    current = {f.indicator_id: f for f in report.figures.filter(indicator__in=computed)}
-    entries = []
-    for indicator in computed:
-        numerator, denominator = (
-            parts.get(indicator.numerator_id),
-            parts.get(indicator.denominator_id),
-        )
-        figure = current.get(indicator.pk)
-        value: Decimal | None = None
-        if numerator is not None and denominator is not None and denominator.value > 0:
-            quantum = Decimal(1).scaleb(-indicator.decimal_places)
-            value = (numerator.value / denominator.value * 100).quantize(
-                quantum, rounding=ROUND_HALF_UP
-            )
-            if not (0 <= value <= 100):
-                value = None
-        label = f"{indicator.name}（{indicator.get_unit_display()}）"
-        before = _figure_text(figure, indicator)
-        if value is None:
-            if figure is not None:
-                figure.report = report
-                figure.delete()
-                entries.append(
-                    record(
-                        report,
-                        user,
-                        AuditOrigin.COMPUTED,
-                        AuditKind.FIGURE,
-                        indicator.code,
-                        before,
-                        "",
-                        label=label,
-                    )
+    parts: dict[tuple[int, int], Figure] = {}
+    current: dict[tuple[int, int], Figure] = {}
+    for figure in Figure.objects.filter(
+        report_id__in=by_id, indicator_id__in=needed | {i.pk for i in computed}
+    ):
+        target = current if figure.indicator_id in {i.pk for i in computed} else parts
+        target[(figure.report_id, figure.indicator_id)] = figure
+    entries, creates, updates, deletes = [], [], [], []
+    for report in reports:
+        for indicator in computed:
+            numerator = parts.get((report.pk, indicator.numerator_id))
+            denominator = parts.get((report.pk, indicator.denominator_id))
+            figure = current.get((report.pk, indicator.pk))
+            value: Decimal | None = None
+            if numerator is not None and denominator is not None and denominator.value > 0:
+                quantum = Decimal(1).scaleb(-indicator.decimal_places)
+                value = (numerator.value / denominator.value * 100).quantize(
+                    quantum, rounding=ROUND_HALF_UP
                 )
-            continue
-        exact = numerator.qualifier == denominator.qualifier == Qualifier.EXACT
-        qualifier = Qualifier.EXACT if exact else Qualifier.ABOUT
-        if figure is not None and (figure.value, figure.qualifier) == (value, qualifier):
-            continue
-        figure = figure or Figure(report=report, indicator=indicator, is_computed=True)
-        figure.report = report
-        figure.value, figure.qualifier = value, qualifier
-        figure.note = f"= {numerator.indicator.name} ÷ {denominator.indicator.name} × 100"
-        figure.save()
-        entries.append(
-            record(
-                report,
-                user,
-                AuditOrigin.COMPUTED,
-                AuditKind.FIGURE,
-                indicator.code,
-                before,
-                _figure_text(figure, indicator),
-                label=label,
+                if not (0 <= value <= 100):
+                    value = None
+            label = figure_label(indicator)
+            before = _figure_text(figure, indicator)
+            if value is None:
+                if figure is not None:
+                    deletes.append(figure.pk)
+                    entries.append(
+                        record(
+                            report,
+                            user,
+                            AuditOrigin.COMPUTED,
+                            AuditKind.FIGURE,
+                            indicator.code,
+                            before,
+                            "",
+                            label=label,
+                        )
+                    )
+                continue
+            exact = numerator.qualifier == denominator.qualifier == Qualifier.EXACT
+            qualifier = Qualifier.EXACT if exact else Qualifier.ABOUT
+            if figure is not None and (figure.value, figure.qualifier) == (value, qualifier):
+                continue
+            note = f"= {indicator.numerator.name} ÷ {indicator.denominator.name} × 100"
+            if figure is None:
+                figure = Figure.new(report, indicator, is_computed=True)
+                creates.append(figure)
+            else:
+                updates.append(figure)
+            figure.value, figure.qualifier, figure.note = value, qualifier, note
+            entries.append(
+                record(
+                    report,
+                    user,
+                    AuditOrigin.COMPUTED,
+                    AuditKind.FIGURE,
+                    indicator.code,
+                    before,
+                    _figure_text(figure, indicator),
+                    label=label,
+                )
             )
-        )
+    # The reports are editable (checked by the callers); computed figures follow their parts.
+    Figure.objects.filter(pk__in=deletes).delete()
+    Figure.objects.bulk_create(creates, batch_size=2000)
+    Figure.objects.bulk_update(updates, ["value", "qualifier", "note"], batch_size=2000)
     return entries
 
 
@@ -567,3 +587,127 @@ def report_reopen(
     return report_transition(
         report=report, user=user, action=Action.REOPEN, reason=reason, origin=origin
     )
+
+
+# --- imports ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_apply(*, plan, user, origin: str = AuditOrigin.IMPORT) -> dict[str, int]:
+    """Write a checked import plan (apps.reports.imports) as a whole, or nothing: every report
+    it changes is locked, checked again (it may have been submitted meanwhile), versioned and
+    its changes recorded."""
+    if not plan.is_valid:
+        raise ValidationError(_("The file has errors; nothing was imported."))
+    changes = plan.changes
+    counts = plan.counts()
+    if not changes:
+        return counts
+    keys = {figure.report_key for figure in changes}
+    organisations = {key[0] for key in keys}
+    reports: dict[tuple[int, int, int], Report] = {
+        (r.organisation_id, r.period_start, r.period_end): r
+        for r in Report.objects.select_for_update(of=("self",))
+        .select_related("organisation__parent")
+        .filter(organisation_id__in=organisations)
+        if (r.organisation_id, r.period_start, r.period_end) in keys
+    }
+    entries: list[AuditEntry] = []
+    for key in sorted(keys):
+        report = reports.get(key)
+        if report is not None:
+            require(user, Action.IMPORT, report)
+            continue
+        organisation = plan.new_reports.get(key) or plan.organisations[key[0]]
+        require(user, Action.IMPORT, organisation=organisation)
+        report = Report(
+            organisation=organisation, period_start=key[1], period_end=key[2], status=Status.DRAFT
+        )
+        report.full_clean(validate_unique=False, validate_constraints=False)
+        reports[key] = report
+    created = [r for r in reports.values() if r.pk is None]
+    Report.objects.bulk_create(created, batch_size=2000)
+    for report in created:
+        entries.append(
+            record(
+                report,
+                user,
+                origin,
+                AuditKind.STATUS,
+                "status",
+                "",
+                Status.DRAFT.label,
+                label=_("created"),
+            )
+        )
+    # Existing figures of the touched reports, by report and indicator.
+    touched = {reports[key].pk: key for key in keys}
+    existing = {
+        (f.report_id, f.indicator_id): f
+        for f in Figure.objects.filter(report_id__in=touched).iterator(chunk_size=5000)
+    }
+    creates, updates, deletes = [], [], []
+    for planned in changes:
+        report = reports[planned.report_key]
+        indicator = planned.indicator
+        figure = existing.get((report.pk, indicator.pk))
+        label = figure_label(indicator)
+        if planned.value is None:
+            if figure is not None:
+                deletes.append(figure.pk)
+                entries.append(
+                    record(
+                        report,
+                        user,
+                        origin,
+                        AuditKind.FIGURE,
+                        indicator.code,
+                        planned.before,
+                        "",
+                        label=label,
+                    )
+                )
+            continue
+        if figure is None:
+            figure = Figure.new(report, indicator)
+            creates.append(figure)
+        else:
+            updates.append(figure)
+        figure.value, figure.qualifier = planned.value, planned.qualifier
+        if planned.note is not None:
+            figure.note = planned.note
+        if planned.source is not None:
+            figure.source = planned.source
+        if planned.period is not None:
+            figure.period_start, figure.period_end = planned.period
+        entries.append(
+            record(
+                report,
+                user,
+                origin,
+                AuditKind.FIGURE,
+                indicator.code,
+                planned.before,
+                planned.after,
+                label=label,
+            )
+        )
+    Figure.objects.filter(pk__in=deletes).delete()
+    Figure.objects.bulk_create(creates, batch_size=2000)
+    Figure.objects.bulk_update(
+        updates,
+        ["value", "qualifier", "note", "source", "period_start", "period_end"],
+        batch_size=2000,
+    )
+    touched_reports = [reports[key] for key in keys]
+    entries += _compute_rates_for(touched_reports, user)
+    Report.objects.filter(pk__in=[r.pk for r in touched_reports]).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    versions = dict(
+        Report.objects.filter(pk__in=[r.pk for r in touched_reports]).values_list("pk", "version")
+    )
+    for entry in entries:
+        entry.version = versions[entry.report.pk]
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    return counts

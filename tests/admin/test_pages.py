@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from apps.organizations.models import Organisation
-from apps.reports.models import AuditEntry, Report
+from apps.reports.models import AuditEntry, ImportBatch, Report
 
 pytestmark = pytest.mark.django_db
 
 MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 # Registered for looking only: the sign-in records of django-axes and our change records.
-READ_ONLY = {AccessAttempt, AccessLog, AccessFailureLog, AuditEntry}
+READ_ONLY = {AccessAttempt, AccessLog, AccessFailureLog, AuditEntry, ImportBatch}
 
 
 @pytest.fixture
@@ -36,6 +36,13 @@ def make_instance(model):
         )
     if model is AccessLog:
         return AccessLog.objects.create(username="gaoyou", ip_address="10.0.0.1", user_agent="test")
+    if model is ImportBatch:
+        from django.core.files.base import ContentFile
+
+        batch = ImportBatch(kind="values", filename="demo.csv")
+        batch.file.save("demo.csv", ContentFile(b"org_code\n"), save=False)
+        batch.save()
+        return batch
     if model is AccessFailureLog:
         return AccessFailureLog.objects.create(
             username="gaoyou", ip_address="10.0.0.1", user_agent="test"

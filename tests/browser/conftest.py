@@ -86,6 +86,8 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "MEDIA_ROOT": str(folder / "media"),
             "DEMO_PASSWORD": PASSWORD,
             "AXES_FAILURE_LIMIT": "50",
+            # Every upload runs in the background, as large ones do, with its progress page.
+            "IMPORT_BACKGROUND_KB": "0",
         }
     )
     database_url = os.environ.get("DATABASE_URL", "")

@@ -179,3 +179,26 @@ def test_the_api_answers_json(site):
     body = response.json()
     assert body["parent"]["code"] == "js-sz"
     assert io.StringIO(response.text()).read().startswith("{")
+
+
+def test_a_reviewer_imports_a_file_with_progress_then_confirms(site, tmp_path):
+    rows = ["org_code,period_start,period_end,indicator_code,value,qualifier"]
+    figures = {"unions_total": 1000, "new_unions": 50, "members_total": 90000, "new_members": 3000}
+    rows += [f"js-yz-baoying,2019,2019,{code},{value},exact" for code, value in figures.items()]
+    path = tmp_path / "baoying-2019.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    page = site.open("/admin/login/")
+    page.fill("#id_username", "yangzhou")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(site.base + "/admin/reports/importbatch/add/")
+    page.set_input_files("input[type=file]", str(path))
+    page.click("input[type=submit]")
+    # The check runs in the background; the page follows it and shows the preview.
+    page.wait_for_selector("text=导入这些变动", timeout=20000)
+    assert "新增" in page.content()
+    assert page.locator(".import-table tbody tr").count() == 4
+    page.click("input[type=submit][value='导入这些变动']")
+    page.wait_for_selector("text=已导入", timeout=20000)
+    assert "新增 4 个" in page.content()

@@ -5,6 +5,8 @@ cases — both in the access helper and through the admin and the services that 
 from __future__ import annotations
 
 import itertools
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 from apps.organizations.models import Level, Membership, Role
-from apps.reports import services
+from apps.reports import imports, services
 from apps.reports.access import Action, can, visible_reports
 from apps.reports.models import Report, Status
 from tests import factories
@@ -25,11 +27,18 @@ ROLES = ["clerk", "reviewer", "administrator"]
 # The allowed cases; everything else must be refused.
 ALLOWED: dict[str, dict[str, set[Action]]] = {
     "clerk": {
-        "own": {Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE, Action.SUBMIT},
+        "own": {
+            Action.VIEW,
+            Action.ADD,
+            Action.CHANGE,
+            Action.DELETE,
+            Action.SUBMIT,
+            Action.IMPORT,
+        },
     },
     "reviewer": {
-        "own": {Action.VIEW},
-        "child": {Action.VIEW, Action.RETURN, Action.APPROVE, Action.REOPEN},
+        "own": {Action.VIEW, Action.IMPORT},
+        "child": {Action.VIEW, Action.RETURN, Action.APPROVE, Action.REOPEN, Action.IMPORT},
     },
     "administrator": {relation: set(Action) for relation in RELATIONS},
 }
@@ -43,6 +52,7 @@ STATUS_FOR = {
     Action.RETURN: Status.SUBMITTED,
     Action.APPROVE: Status.SUBMITTED,
     Action.REOPEN: Status.APPROVED,
+    Action.IMPORT: Status.DRAFT,
 }
 
 
@@ -148,6 +158,11 @@ def test_the_admin_and_services_enforce_the_matrix(world, role, relation, action
     elif action == Action.DELETE:
         client.post(f"/admin/reports/report/{report.pk}/delete/", {"post": "yes"})
         assert (not Report.objects.filter(pk=report.pk).exists()) == expected
+    elif action == Action.IMPORT:
+        figure = report.figures.select_related("indicator").get()
+        assert _refused(lambda: _import(user, report, figure.indicator.code, 11)) == (not expected)
+        figure.refresh_from_db()
+        assert (figure.value == 11) == expected
     else:
         reason = "matrix reason"
         refused = _refused(
@@ -156,6 +171,22 @@ def test_the_admin_and_services_enforce_the_matrix(world, role, relation, action
             )
         )
         assert refused == (not expected)
+
+
+def _import(user, report, indicator_code: str, value: int) -> None:
+    """Import one changed figure of ``report`` from a CSV file, as ``user``."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "one.csv"
+        path.write_text(
+            "org_code,period_start,period_end,indicator_code,value\n"
+            f"{report.organisation.code},{report.period_start},{report.period_end},{indicator_code},{value}\n",
+            encoding="utf-8",
+        )
+        table = imports.read_table(path, path.name, imports.LONG_COLUMNS, imports.LONG_REQUIRED)
+        plan = imports.plan_values(table, user)
+        if not plan.is_valid:
+            raise ValidationError([p.reason for p in plan.errors])
+        services.import_apply(plan=plan, user=user)
 
 
 def _empty_inlines() -> dict[str, int]:
