@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from itertools import count
 
+from django.utils import timezone
+
 from apps.indicators.choices import Kind, Qualifier, Unit, WorkArea
 from apps.indicators.models import Indicator
 from apps.organizations.models import Level, Organisation
@@ -46,6 +48,8 @@ def indicator(unit: str = Unit.PERSONS, **fields) -> Indicator:
 def report(
     organisation_: Organisation, year: int = 2020, status: str = Status.DRAFT, **fields
 ) -> Report:
+    if status == Status.APPROVED:
+        fields.setdefault("approved_at", timezone.now())
     return Report.objects.create(
         organisation=organisation_,
         period_start=fields.pop("period_start", year),

@@ -68,3 +68,70 @@ def test_database_url_selects_postgresql(url):
         timeout=60,
     )
     assert result.stdout.strip() == "django.db.backends.postgresql", result.stderr
+
+
+def _redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:
+        pytest.skip(f"no Redis at {url}")
+    return url
+
+
+def node(code: str, **env: str) -> str:
+    """Run ``code`` as one app node would: its own process, production-like settings."""
+    prelude = (
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'unionreports.settings'; "
+        "django.setup(); "
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        cwd=ROOT,
+        env={**os.environ, "SECRET_KEY": "x" * 60, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip()
+
+
+def test_with_redis_the_app_nodes_share_sessions_and_the_cache(tmp_path):
+    env = {"REDIS_URL": _redis_url(), "CACHE_KEY_PREFIX": f"test-{os.getpid()}-{tmp_path.name}"}
+    assert node(
+        "from django.conf import settings; print(settings.SESSION_ENGINE, "
+        "settings.CACHES['default']['BACKEND'])",
+        **env,
+    ) == ("django.contrib.sessions.backends.cache django.core.cache.backends.redis.RedisCache")
+    # A session started on one node is there on another, as is what one node cached.
+    key = node(
+        "from django.contrib.sessions.backends.cache import SessionStore; "
+        "from django.core.cache import cache; "
+        "s = SessionStore(); s['who'] = 'reviewer'; s.save(); cache.set('shared', 42); "
+        "print(s.session_key)",
+        **env,
+    )
+    seen = node(
+        "from django.contrib.sessions.backends.cache import SessionStore; "
+        "from django.core.cache import cache; "
+        f"print(SessionStore(session_key={key!r}).get('who'), cache.get('shared')); "
+        "cache.clear()",
+        **env,
+    )
+    assert seen == "reviewer 42"
+
+
+def test_uploaded_files_go_to_the_configured_storage():
+    code = (
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, s.base_location)"
+    )
+    shown = node(
+        code,
+        MEDIA_STORAGE="django.core.files.storage.FileSystemStorage",
+        MEDIA_STORAGE_OPTIONS='{"location": "/srv/shared-media"}',
+    )
+    assert shown == "FileSystemStorage /srv/shared-media"

@@ -6,6 +6,7 @@ stops the start. Bad values fail loudly instead of falling back silently.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -84,6 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a cached public page is answered before anything else runs.
+    "apps.dashboards.caching.PublicCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -96,6 +99,10 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+# Measurement only (make bench): Server-Timing and X-Query-Count headers on every response.
+SERVER_TIMING = env_bool("SERVER_TIMING", False)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "apps.dashboards.timing.ServerTimingMiddleware")
 
 ROOT_URLCONF = "unionreports.urls"
 WSGI_APPLICATION = "unionreports.wsgi.application"
@@ -127,6 +134,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Public pages may read from a PostgreSQL replica; writes always go to the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=env_int("CONN_MAX_AGE", 60)
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["apps.dashboards.routing.PublicReplicaRouter"]
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several readers and one writer without "database is locked" under the dev server.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -186,8 +201,14 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploaded files: on the local disk (or a shared mount) by default; MEDIA_STORAGE names another
+# Django storage backend (e.g. an S3-compatible one) with its options as JSON in
+# MEDIA_STORAGE_OPTIONS, so that several app nodes share them.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -199,14 +220,26 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
-# Caches: the process's memory by default. Public pages are cached under the publication version
-# (apps.dashboards.caching), so entries never go stale; they only age out.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
+# Caches: Redis when REDIS_URL is set (shared by every app node; sessions live there too, so
+# the app tier keeps no state), else the process's memory. Public pages are cached with the
+# publication version (apps.dashboards.caching), so entries never go stale; they only age out.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "unionreports"),
+        }
     }
-}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
+        }
+    }
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 24 * 3600)
 
 # Imports: the largest file accepted, and from what size a file is checked and applied in the

@@ -5,7 +5,7 @@ FilterSets serve the pages and the read API."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import django_filters
 from django import forms
@@ -21,16 +21,16 @@ from apps.reports.models import Figure, Status, period_label
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
 
 
-@dataclass(frozen=True, order=True)
-class Period:
-    """A year (2011) or a multi-year term (2014-2019)."""
+class Period(NamedTuple):
+    """A year (2011) or a multi-year term (2014-2019). Ordered by end, then start; a tuple
+    underneath, so that the thousands a national page hashes and compares cost little."""
 
     end: int
     start: int
 
     @classmethod
     def of(cls, start: int, end: int) -> Period:
-        return cls(end=end, start=start)
+        return tuple.__new__(cls, (end, start))  # the fast way to build a NamedTuple
 
     @classmethod
     def parse(cls, text: str) -> Period:
@@ -98,14 +98,32 @@ def published_figures() -> QuerySet[Figure]:
     )
 
 
+class OrganisationField(forms.CharField):
+    """An active organisation by its code, fetched with its ancestors in one query (every page
+    that names an organisation shows the way down to it)."""
+
+    widget = forms.HiddenInput
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        organisation = Organisation.objects.active().with_path(code)
+        if organisation is None:
+            raise ValidationError(
+                _("There is no organisation with the code %(code)s."),
+                code="invalid_choice",
+                params={"code": code},
+            )
+        return organisation
+
+
+class OrganisationFilter(django_filters.Filter):
+    field_class = OrganisationField
+
+
 def organisation_filter(label, field_name: str = "report__organisation") -> django_filters.Filter:
-    return django_filters.ModelChoiceFilter(
-        field_name=field_name,
-        queryset=Organisation.objects.active(),
-        to_field_name="code",
-        label=label,
-        widget=forms.HiddenInput,
-    )
+    return OrganisationFilter(field_name=field_name, label=label)
 
 
 class OverviewFilter(django_filters.FilterSet):

@@ -7,21 +7,30 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from apps.indicators.choices import Measure, WorkArea
 from apps.indicators.models import Indicator
-from apps.indicators.numbers import format_figure
-from apps.organizations.models import Organisation, OrganisationAncestry
+from apps.indicators.numbers import format_figure, format_number
+from apps.organizations.models import Organisation
 from apps.reports.models import Figure, Honour, Initiative, Report
 
+from .caching import publication_state
 from .filters import Period, published_figures
+from .models import (
+    IndicatorParentStats,
+    IndicatorStats,
+    OrganisationStats,
+    PeriodStats,
+    RecentApproval,
+)
 from .sparklines import sparkline
 from .tables import Cell, Table
 
@@ -31,11 +40,26 @@ NORMALISERS = {"members": "members_total", "employees": "employees_total"}
 # --- small helpers ------------------------------------------------------------------------
 
 
+def catalogue() -> dict[int, Indicator]:
+    """Every indicator by id. Kept in this process while the publication state is unchanged:
+    nearly every page needs the catalogue, it has a few hundred rows, and any change to an
+    indicator moves that state on (apps.dashboards.caching). Read-only: shared by requests."""
+    return _catalogue(publication_state())
+
+
+@lru_cache(maxsize=2)
+def _catalogue(state: tuple[int, float]) -> dict[int, Indicator]:
+    return {i.pk: i for i in Indicator.objects.select_related("part_of")}
+
+
 def root_organisation() -> Organisation | None:
     return Organisation.objects.active().roots().order_by("code").first()
 
 
 def ancestors(organisation: Organisation) -> list[Organisation]:
+    """From the root down to the parent; no query when the organisation came with its path."""
+    if organisation.path_from_root is not None:
+        return organisation.path_from_root
     return list(
         Organisation.objects.filter(descendant_links__descendant=organisation)
         .exclude(pk=organisation.pk)
@@ -44,9 +68,17 @@ def ancestors(organisation: Organisation) -> list[Organisation]:
 
 
 def url_with(name: str, *args: Any, **params: Any) -> str:
-    url = reverse(name, args=args)
+    url = _reverse(name, args, get_language(), get_script_prefix())
     query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
     return f"{url}?{query}" if query else url
+
+
+@lru_cache(maxsize=100_000)
+def _reverse(name: str, args: tuple[Any, ...], language: str, prefix: str) -> str:
+    """reverse(), remembered: the same links (an indicator's page, an organisation's) appear
+    on many pages, and a national table has hundreds of them. The URLs depend only on the
+    arguments, the language (its URL prefix) and the script prefix."""
+    return reverse(name, args=args)
 
 
 def _rank(values: dict[Any, Decimal], higher_is_better: bool | None) -> dict[Any, int]:
@@ -138,6 +170,13 @@ class Overview:
         }
 
 
+def _stats_of(organisation: Organisation) -> OrganisationStats:
+    try:
+        return organisation.stats
+    except OrganisationStats.DoesNotExist:
+        return OrganisationStats(organisation=organisation)
+
+
 def organisation_json(organisation: Organisation) -> dict[str, Any]:
     return {
         "code": organisation.code,
@@ -150,27 +189,19 @@ def organisation_json(organisation: Organisation) -> dict[str, Any]:
 
 def overview(organisation: Organisation) -> Overview:
     path = ancestors(organisation)
-    headline_objects = list(
-        published_figures()
-        .filter(
-            report__organisation=organisation,
-            indicator__is_headline=True,
-            indicator__is_active=True,
-        )
-        .select_related("indicator")
-        .order_by("indicator__position")
+    known = catalogue()
+    headline_ids = sorted(
+        (i.pk for i in known.values() if i.is_headline and i.is_active),
+        key=lambda pk: (known[pk].position, known[pk].code),
     )
-    headline_figures = [
-        {
-            "value": f.value,
-            "qualifier": f.qualifier,
-            "period_start": f.period_start,
-            "period_end": f.period_end,
-            "indicator_id": f.indicator_id,
-        }
-        for f in headline_objects
-    ]
-    indicators = {f.indicator_id: f.indicator for f in headline_objects}
+    headline_figures = list(
+        published_figures()
+        .filter(report__organisation=organisation, indicator_id__in=headline_ids)
+        .order_by()
+        .values("value", "qualifier", "period_start", "period_end", "indicator_id")
+    )
+    present = {r["indicator_id"] for r in headline_figures}
+    indicators = {pk: known[pk] for pk in headline_ids if pk in present}
     every = sorted({Period.of(r["period_start"], r["period_end"]) for r in headline_figures})
     yearly_only = [p for p in every if not p.is_term]
     period = (yearly_only or every or [None])[-1]
@@ -217,7 +248,7 @@ def overview(organisation: Organisation) -> Overview:
                     href=url_with(
                         "dashboards:indicator",
                         indicator.code,
-                        parent=organisation.parent.code if organisation.parent else "",
+                        parent=path[-1].code if path else "",
                     ),
                 ),
                 headline.current,
@@ -226,41 +257,31 @@ def overview(organisation: Organisation) -> Overview:
                 Cell(indicator.get_unit_display()),
             ]
         )
-    children_list = list(Organisation.objects.active().filter(parent=organisation).order_by("code"))
-    # Approved reports in the subtree of the organisation and of each child, in one query.
-    report_stats = {
-        row["organisation__ancestor_links__ancestor_id"]: row
-        for row in Report.objects.published()
-        .filter(
-            Q(organisation__ancestor_links__ancestor__parent=organisation)
-            | Q(organisation__ancestor_links__ancestor=organisation)
-        )
-        .values("organisation__ancestor_links__ancestor_id")
-        .annotate(count=Count("pk"), latest_end=Max("period_end"))
-    }
-    below_counts = dict(
-        OrganisationAncestry.objects.filter(ancestor__parent=organisation, depth__gt=0)
-        .values("ancestor_id")
-        .annotate(count=Count("pk"))
-        .values_list("ancestor_id", "count")
+    # Approved reports and organisations below, from the summary kept in step with approvals.
+    children_list = list(
+        Organisation.objects.active()
+        .filter(parent=organisation)
+        .select_related("stats")
+        .order_by("code")
     )
+    own = OrganisationStats.objects.filter(pk=organisation.pk).first() or OrganisationStats()
     children = []
     for child in children_list:
-        stats = report_stats.get(child.pk)
+        stats = _stats_of(child)
         children.append(
             ChildRow(
                 organisation=child,
-                reports=stats["count"] if stats else 0,
-                latest=Period.of(stats["latest_end"], stats["latest_end"]) if stats else None,
-                below=below_counts.get(child.pk, 0),
+                reports=stats.reports,
+                latest=Period.of(stats.latest_end, stats.latest_end) if stats.latest_end else None,
+                below=stats.organisations_below,
             )
         )
-    latest_reports = list(
-        Report.objects.published()
-        .filter(organisation__ancestor_links__ancestor=organisation)
-        .select_related("organisation")
-        .order_by("-approved_at", "-pk")[:8]
-    )
+    latest_reports = [
+        recent.report
+        for recent in RecentApproval.objects.filter(organisation=organisation)
+        .select_related("report__organisation")
+        .order_by("-approved_at", "-report_id")
+    ]
     result = Overview(
         organisation=organisation,
         path=path,
@@ -268,10 +289,8 @@ def overview(organisation: Organisation) -> Overview:
         previous=previous,
         headlines=headlines,
         children=children,
-        below_count=sum(1 + row.below for row in children),
-        reports_below=report_stats[organisation.pk]["count"]
-        if organisation.pk in report_stats
-        else 0,
+        below_count=own.organisations_below,
+        reports_below=own.reports,
         latest_reports=latest_reports,
     )
     children_table = Table(
@@ -335,30 +354,26 @@ class Compare:
 def periods_below(parent: Organisation) -> list[Period]:
     """The periods of the approved reports of the organisations directly below, newest first;
     years before terms of the same end."""
-    rows = (
-        Report.objects.published()
-        .filter(organisation__parent=parent)
-        .values_list("period_start", "period_end")
-        .distinct()
+    rows = PeriodStats.objects.filter(parent=parent, reports__gt=0).values_list(
+        "period_start", "period_end"
     )
     return sorted({Period.of(s, e) for s, e in rows}, key=lambda p: (p.end, -p.start), reverse=True)
 
 
 def default_compare_parent() -> str | None:
     """The code of the organisation whose organisations below have the most approved reports
-    for one period: the most telling comparison to open with."""
+    for one period (then the most figures, then the latest): the most telling comparison to
+    open with."""
     best = (
-        Report.objects.published()
-        .filter(organisation__parent__isnull=False)
-        .values("organisation__parent__code", "period_start", "period_end")
-        .annotate(count=Count("pk", distinct=True), figures=Count("figures"))
-        .order_by("-count", "-figures", "-period_end")
+        PeriodStats.objects.filter(reports__gt=0)
+        .order_by("-reports", "-figures", "-period_end", "parent_id")
+        .values_list("parent__code", flat=True)
         .first()
     )
     if best is None:
         root = root_organisation()
         return root.code if root else None
-    return best["organisation__parent__code"]
+    return best
 
 
 def _normalise(value: Decimal, base: Decimal) -> Decimal:
@@ -395,39 +410,28 @@ def compare(
                 | Q(indicator__code=base_code, report__organisation__parent=parent),
                 period_q,
             )
-        rows = [
-            {
-                "value": f.value,
-                "qualifier": f.qualifier,
-                "period_start": f.period_start,
-                "period_end": f.period_end,
-                "report__organisation_id": f.report.organisation_id,
-                "indicator_id": f.indicator_id,
-                "indicator__code": f.indicator.code,
-                "indicator": f.indicator,
-            }
-            for f in selected.select_related("indicator", "report")
-        ]
-    by_id = {r["indicator_id"]: r["indicator"] for r in rows}
+        # Plain rows, not model instances: a national comparison reads thousands of figures.
+        rows = _figure_rows(selected.order_by())
+    known = catalogue()
+    by_id = {r["indicator_id"]: known[r["indicator_id"]] for r in rows}
+    for r in rows:
+        r["indicator"] = by_id[r["indicator_id"]]
+        r["indicator__code"] = r["indicator"].code
     indicators = sorted(
         (i for i in by_id.values() if i.is_active and (not area or i.work_area == area)),
         key=lambda i: (i.position, i.code),
     )
+    for r in rows:
+        r["period"] = Period.of(r["period_start"], r["period_end"])
     values: dict[tuple[int, int, Period], dict[str, Any]] = {
-        (
-            r["indicator_id"],
-            r["report__organisation_id"],
-            Period.of(r["period_start"], r["period_end"]),
-        ): r
-        for r in rows
+        (r["indicator_id"], r["report__organisation_id"], r["period"]): r for r in rows
     }
     bases: dict[int, Decimal] = {}
     if base_code and period:
         bases = {
             r["report__organisation_id"]: r["value"]
             for r in rows
-            if r["indicator__code"] == base_code
-            and Period.of(r["period_start"], r["period_end"]) == period
+            if r["indicator__code"] == base_code and r["period"] == period
         }
     title = _("%(parent)s: organisations below, %(period)s") % {
         "parent": parent.display_name,
@@ -443,9 +447,7 @@ def compare(
     reporting = {
         r["report__organisation_id"]
         for r in rows
-        if period
-        and Period.of(r["period_start"], r["period_end"]) == period
-        and (not area or r["indicator"].work_area == area)
+        if period and r["period"] == period and (not area or r["indicator"].work_area == area)
     }
     silent = [c for c in children if c.pk not in reporting]
     children = [c for c in children if c.pk in reporting]
@@ -453,11 +455,14 @@ def compare(
         "compare", title, [_("Indicator"), _("Unit"), *[c.display_short_name for c in children]]
     )
     last_area = None
+    child_ids = [c.pk for c in children]
+    previous = period.previous if period else None
+    rank_label = _("No. %(rank)d")  # translated once: a national table has thousands of cells
     for indicator in indicators:
         current = {
-            c.pk: values[(indicator.pk, c.pk, period)]
-            for c in children
-            if period and (indicator.pk, c.pk, period) in values
+            pk: values[(indicator.pk, pk, period)]
+            for pk in child_ids
+            if period and (indicator.pk, pk, period) in values
         }
         if not current:
             continue
@@ -486,17 +491,16 @@ def compare(
             ),
             Cell(unit),
         ]
-        for child in children:
-            row = current.get(child.pk)
-            if row is None or child.pk not in shown:
+        for child_id in child_ids:
+            row = current.get(child_id)
+            if row is None or child_id not in shown:
                 cells.append(Cell.missing())
                 continue
-            previous = period.previous if period else None
-            before = values.get((indicator.pk, child.pk, previous)) if previous else None
+            before = values.get((indicator.pk, child_id, previous)) if previous else None
             hints = []
-            rank = ranks.get(child.pk)
+            rank = ranks.get(child_id)
             if rank and len(shown) > 1:
-                hints.append(_("No. %(rank)d") % {"rank": rank})
+                hints.append(rank_label % {"rank": rank})
             if before is not None and not normalisable:
                 change = _change(row["value"], before["value"])
                 if change:
@@ -508,14 +512,14 @@ def compare(
             )
             display_unit = indicator.unit if not normalisable else None
             cell = Cell.figure(
-                shown[child.pk],
+                shown[child_id],
                 qualifier,
                 display_unit or "",
                 css="best" if rank == 1 and len(shown) > 1 else "",
                 hint=" · ".join(hints),
             )
             if normalisable:
-                cell.text = format_figure(shown[child.pk], qualifier, None, compact=False)
+                cell.text = format_figure(shown[child_id], qualifier, None, compact=False)
             cells.append(cell)
         if indicator.work_area != last_area:
             table.groups[len(table.rows)] = WorkArea(indicator.work_area).label
@@ -593,17 +597,15 @@ def default_indicator_parent(indicator: Indicator) -> str | None:
     """The code of the organisation with the most organisations below reporting this
     indicator."""
     best = (
-        published_figures()
-        .filter(indicator=indicator, report__organisation__parent__isnull=False)
-        .values("report__organisation__parent__code")
-        .annotate(count=Count("pk"))
-        .order_by("-count")
+        IndicatorParentStats.objects.filter(indicator=indicator, figures__gt=0)
+        .order_by("-figures", "parent_id")
+        .values_list("parent__code", flat=True)
         .first()
     )
     if best is None:
         root = root_organisation()
         return root.code if root else None
-    return best["report__organisation__parent__code"]
+    return best
 
 
 def indicator_view(
@@ -789,16 +791,38 @@ def indicator_view(
     )
 
 
-def catalogue_by_area() -> list[tuple[str, list[Indicator]]]:
-    """The catalogue with, per indicator, how many published figures it has (one query)."""
-    indicators = (
-        Indicator.objects.active()
-        .annotate(figure_count=Count("figures", filter=Q(figures__report__status="approved")))
-        .order_by("position", "code")
+def published_figure_count() -> int:
+    """How many figures are public, from the summary."""
+    return IndicatorStats.objects.aggregate(total=Sum("figures"))["total"] or 0
+
+
+@dataclass
+class CatalogueEntry:
+    indicator: Indicator
+    url: str
+    figures: str  # "1,234 figures", or "" when there are none
+
+
+def catalogue_by_area() -> list[tuple[str, list[CatalogueEntry]]]:
+    """The active catalogue by work area with, per indicator, its page and how many published
+    figures it has (one query on the summary)."""
+    counts = dict(IndicatorStats.objects.values_list("indicator_id", "figures"))
+    indicators = sorted(
+        (i for i in catalogue().values() if i.is_active), key=lambda i: (i.position, i.code)
     )
-    groups: dict[str, list[Indicator]] = {area: [] for area in WorkArea.values}
+    groups: dict[str, list[CatalogueEntry]] = {area: [] for area in WorkArea.values}
     for indicator in indicators:
-        groups[indicator.work_area].append(indicator)
+        count = counts.get(indicator.pk, 0)
+        groups[indicator.work_area].append(
+            CatalogueEntry(
+                indicator,
+                url_with("dashboards:indicator", indicator.code),
+                ngettext("%(count)s figure", "%(count)s figures", count)
+                % {"count": format_number(Decimal(count), compact=False)}
+                if count
+                else "",
+            )
+        )
     return [(WorkArea(area).label, items) for area, items in groups.items() if items]
 
 
@@ -853,25 +877,28 @@ def profile(organisation: Organisation) -> Profile:
         Report.objects.published()
         .filter(organisation=organisation)
         .order_by("-period_end", "-period_start")
-        .prefetch_related(
-            Prefetch("initiatives", queryset=Initiative.objects.order_by("position")),
-        )
     )
+    if reports:  # the page shows the initiatives of the latest report only
+        prefetch_related_objects(
+            reports[:1], Prefetch("initiatives", queryset=Initiative.objects.order_by("position"))
+        )
+    # Plain rows and the catalogue apart: fifteen years of sixty figures are many instances.
     rows = list(
         Figure.objects.filter(report__in=[r.pk for r in reports])
-        .select_related("indicator")
-        .order_by("indicator__position", "indicator__code")
+        .order_by()
+        .values("value", "qualifier", "period_start", "period_end", "indicator_id")
     )
     periods = sorted(
-        {Period.of(f.period_start, f.period_end) for f in rows}, key=lambda p: (p.end, -p.start)
+        {Period.of(f["period_start"], f["period_end"]) for f in rows},
+        key=lambda p: (p.end, -p.start),
     )
-    by_indicator: dict[int, dict[Period, Figure]] = defaultdict(dict)
-    indicators: dict[int, Indicator] = {}
+    known = catalogue()
+    indicators: dict[int, Indicator] = {f["indicator_id"]: known[f["indicator_id"]] for f in rows}
+    by_indicator: dict[int, dict[Period, dict[str, Any]]] = defaultdict(dict)
     for figure in rows:
-        indicators[figure.indicator_id] = figure.indicator
-        by_indicator[figure.indicator_id][Period.of(figure.period_start, figure.period_end)] = (
-            figure
-        )
+        by_indicator[figure["indicator_id"]][
+            Period.of(figure["period_start"], figure["period_end"])
+        ] = figure
     years = [p for p in periods if not p.is_term]
     figures = Table(
         "figures",
@@ -899,14 +926,14 @@ def profile(organisation: Organisation) -> Profile:
                 Cell(indicator.get_unit_display()),
             ]
             + [
-                Cell.figure(values[p].value, values[p].qualifier, indicator.unit)
+                Cell.figure(values[p]["value"], values[p]["qualifier"], indicator.unit)
                 if p in values
                 else Cell.missing()
                 for p in periods
             ]
             + [
                 Cell(
-                    sparkline([values[p].value if p in values else None for p in years]),
+                    sparkline([values[p]["value"] if p in values else None for p in years]),
                     css="spark",
                 )
             ]
@@ -966,7 +993,7 @@ def profile(organisation: Organisation) -> Profile:
                             period=standing_period.slug,
                         ),
                     ),
-                    Cell.figure(mine.value, mine.qualifier, indicator.unit),
+                    Cell.figure(mine["value"], mine["qualifier"], indicator.unit),
                     Cell(indicator.get_unit_display()),
                     Cell(
                         f"{ranks[organisation.pk]}/{len(values)}"
@@ -1032,11 +1059,15 @@ def published_report(pk: int) -> Report:
 
 
 def report_figures_by_area(report: Report) -> list[AreaFigures]:
-    figures = list(
-        report.figures.select_related("indicator").order_by(
-            "indicator__position", "indicator__code"
-        )
-    )
+    """The report's figures by work area, each with its indicator (from the catalogue) and the
+    link to that indicator's page among the report's siblings."""
+    known = catalogue()
+    figures = list(report.figures.order_by())
+    parent = report.organisation.parent.code if report.organisation.parent else ""
+    for figure in figures:
+        figure.indicator = known[figure.indicator_id]
+        figure.page_url = url_with("dashboards:indicator", figure.indicator.code, parent=parent)
+    figures.sort(key=lambda f: (f.indicator.position, f.indicator.code))
     groups: dict[str, list[Figure]] = {area: [] for area in WorkArea.values}
     for figure in figures:
         groups[figure.indicator.work_area].append(figure)

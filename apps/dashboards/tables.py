@@ -7,11 +7,16 @@ shown (with units), and the read API returns it with the numbers behind each cel
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -91,6 +96,36 @@ class Table:
         ]
         return list(zip(self.columns, numeric, strict=True))
 
+    def body_html(self) -> SafeString:
+        """The table's rows as HTML. Built in Python rather than in the template: a national
+        comparison has thousands of cells, and this is many times faster."""
+        best = format_html(' <span class="best-mark" title="{}">★</span>', gettext("best value"))
+        width = len(self.columns)
+        parts: list[str] = []
+        for index, row in enumerate(self.rows):
+            group = self.groups.get(index)
+            if group is not None:
+                parts.append(
+                    f'<tr class="group-row"><th scope="rowgroup" colspan="{width}">'
+                    f"{conditional_escape(group)}</th></tr>"
+                )
+            parts.append("<tr>")
+            for position, cell in enumerate(row):
+                content = _escape(cell.text)
+                if cell.href:
+                    content = f'<a href="{_escape(cell.href)}">{content}</a>'
+                if "best" in cell.css:
+                    content += best
+                if cell.hint:
+                    content += f'<span class="hint">{_escape(cell.hint)}</span>'
+                css = _escape(cell.css)
+                if position == 0:
+                    parts.append(f'<th scope="row" class="{css}">{content}</th>')
+                else:
+                    parts.append(f'<td class="{css}">{content}</td>')
+            parts.append("</tr>\n")
+        return mark_safe("".join(parts))  # every piece above is escaped
+
     def as_json(self) -> dict[str, Any]:
         return {
             "key": self.key,
@@ -99,6 +134,18 @@ class Table:
             "rows": [[cell.as_json() for cell in row] for row in self.rows],
             "note": self.note,
         }
+
+
+_SPECIAL = re.compile(r"[&<>\"']")
+
+
+def _escape(text: Any) -> str:
+    """Django's conditional_escape without its lazy-string wrapper (same output); most cells
+    are numbers with nothing to escape."""
+    if hasattr(text, "__html__"):
+        return text.__html__()
+    text = str(text)
+    return html.escape(text) if _SPECIAL.search(text) else text
 
 
 def _cell_text(cell: Cell) -> str:

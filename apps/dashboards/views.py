@@ -25,7 +25,13 @@ from django.utils.translation import gettext as _
 from apps.indicators.choices import WorkArea
 from apps.indicators.models import Indicator
 from apps.organizations.models import Organisation
-from apps.reports.exports import XLSX_TYPE, csv_lines, value_rows, write_xlsx
+from apps.reports.exports import (
+    XLSX_TYPE,
+    csv_lines,
+    too_many_for_excel,
+    value_rows,
+    write_xlsx,
+)
 
 from . import selectors
 from .caching import public_page
@@ -101,9 +107,9 @@ def build_indicator(request: HttpRequest, code: str) -> tuple[Any, dict[str, Any
 
 
 def build_organisation(request: HttpRequest, code: str) -> tuple[Any, dict[str, Any]]:
-    organisation = get_object_or_404(
-        Organisation.objects.active().select_related("parent"), code=code
-    )
+    organisation = Organisation.objects.active().with_path(code)
+    if organisation is None:
+        raise Http404
     return selectors.profile(organisation), {}
 
 
@@ -298,6 +304,13 @@ def export_values_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def export_values_xlsx(request: HttpRequest) -> HttpResponse:
+    # At national scale the data outgrows a worksheet: say so at once, rather than spend
+    # minutes writing a workbook Excel cannot open.
+    refused = too_many_for_excel(selectors.published_figure_count())
+    if refused:
+        return TemplateResponse(
+            request, "dashboards/invalid.html", {"errors": {"format": [refused]}}, status=400
+        )
     response = HttpResponse(content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{_export_name("xlsx")}"'
     write_xlsx(value_rows(), response)

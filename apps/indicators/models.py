@@ -160,6 +160,14 @@ class Indicator(models.Model):
     def __str__(self) -> str:
         return f"{self.display_name}（{self.get_unit_display()}）"
 
+    def get_unit_display(self) -> str:
+        """The unit's label in the current language. Replaces Django's generated method, which
+        rebuilds a dictionary of every choice on each call: the pages call this per row."""
+        try:
+            return str(Unit(self.unit).label)
+        except ValueError:
+            return self.unit
+
     @property
     def display_name(self) -> str:
         if self.name_en and (get_language() or "").startswith("en"):

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -312,7 +314,11 @@ def _tidy(value: Decimal) -> Decimal:
 
 def plain(value: Decimal) -> str:
     """A value as a plain number for files: 31800, 35.85, never 3.18E+4 or 31800.0000."""
-    return format(_tidy(value), "f")
+    # String work rather than Decimal arithmetic: pages format thousands of figures.
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 def as_written(value: Decimal, qualifier: str = Qualifier.EXACT, unit: str | None = None) -> str:
@@ -335,19 +341,45 @@ def as_written(value: Decimal, qualifier: str = Qualifier.EXACT, unit: str | Non
 # --- formatting --------------------------------------------------------------------------
 
 
+# Set while a public page is built (apps.dashboards.caching.public_page): the request's language
+# does not change while it renders, and asking Django for it costs more than formatting a
+# figure, thousands of times on a national table.
+_page_language: ContextVar[str | None] = ContextVar("unionreports_page_language", default=None)
+
+
+@contextmanager
+def page_language(language: str) -> Iterator[None]:
+    """Format in ``language`` within this block without asking Django for it each time."""
+    token = _page_language.set(language)
+    try:
+        yield
+    finally:
+        _page_language.reset(token)
+
+
 def _is_chinese() -> bool:
-    return not (get_language() or "zh-hans").startswith("en")
+    language = _page_language.get() or get_language() or "zh-hans"
+    return not language.startswith("en")
 
 
-def format_number(value: Decimal, *, compact: bool = True) -> str:
+WAN = Decimal(10000)
+YI = Decimal(10) ** 8
+
+
+def format_number(value: Decimal, *, compact: bool = True, chinese: bool | None = None) -> str:
     """31800 → "3.18万" in Chinese (when exact to two places), "31,800" in English."""
-    value = _tidy(value)
-    if compact and _is_chinese() and abs(value) >= 10000:
-        for magnitude, suffix in ((Decimal(10) ** 8, "亿"), (Decimal(10000), "万")):
+    if chinese is None:
+        chinese = _is_chinese()
+    if compact and chinese and abs(value) >= WAN:
+        for magnitude, suffix in ((YI, "亿"), (WAN, "万")):
             scaled = value / magnitude
             if abs(value) >= magnitude and scaled == scaled.quantize(Decimal("0.01")):
                 return f"{plain(scaled)}{suffix}"
-    return number_format(value, force_grouping=True)
+    text = plain(value)
+    if chinese:
+        return text  # Chinese writes no thousands separator (as Django's zh-hans format)
+    whole, point, fraction = text.partition(".")
+    return f"{int(whole):,}{point}{fraction}"
 
 
 def format_figure(
@@ -361,14 +393,14 @@ def format_figure(
     """A stored value as people read it: 390+, 近4万, ≥96%, 约300; "—" when missing."""
     if value is None:
         return "—"
+    chinese = _is_chinese()
     # 万元 amounts are already in 万: no second magnitude (15000万元, not 1.5万万元).
     compact = compact and (unit is None or measure_of(unit) == Measure.COUNT)
-    number = format_number(value, compact=compact)
+    number = format_number(value, compact=compact, chinese=chinese)
     if unit == Unit.PERCENT:
         number = f"{number}%"
     elif with_unit and unit:
-        number = f"{number} {Unit(unit).label}" if not _is_chinese() else f"{number}{unit}"
-    chinese = _is_chinese()
+        number = f"{number} {Unit(unit).label}" if not chinese else f"{number}{unit}"
     if qualifier == Qualifier.MORE:
         return f"≥{number}" if unit == Unit.PERCENT else f"{number}+"
     if qualifier == Qualifier.AT_LEAST:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import IO
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -114,6 +115,20 @@ def write_csv(rows: Iterable[list[str | int]], stream: IO[str], *, bom: bool = F
         stream.write(line)
         lines += 1
     return lines - 1  # the header is not a figure
+
+
+# One worksheet holds at most this many rows, the header included.
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def too_many_for_excel(count: int) -> str:
+    """A message when ``count`` figures do not fit into one worksheet, else ""."""
+    if count < EXCEL_MAX_ROWS:
+        return ""
+    return _(
+        "There are %(count)s figures, more than an Excel worksheet holds (%(limit)s rows). "
+        "Download them as CSV instead, or download the tables of a page."
+    ) % {"count": f"{count:,}", "limit": f"{EXCEL_MAX_ROWS:,}"}
 
 
 def write_xlsx(rows: Iterable[list[str | int]], target: str | IO[bytes]) -> int:

@@ -14,6 +14,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -76,6 +78,26 @@ def _depths(indicators: list[Indicator]) -> dict[int, int]:
     return depths
 
 
+class GridInput(forms.TextInput):
+    """A text input of the figure grid, rendered in Python. The grid has two inputs for each of
+    the catalogue's indicators, and rendering each through Django's widget templates took most
+    of the form's time. The markup is the same as Django's TextInput."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer=None):
+        shown = self.format_value(value)
+        parts = [f'<input type="{escape(self.input_type)}" name="{escape(name)}"']
+        if shown is not None:
+            parts.append(f' value="{escape(shown)}"')
+        # As django/forms/widgets/attrs.html: in order, False left out, True bare.
+        for attribute, setting in self.build_attrs(self.attrs, attrs).items():
+            if setting is True:
+                parts.append(f" {attribute}")
+            elif setting is not False:
+                parts.append(f' {attribute}="{escape(setting)}"')
+        parts.append(">")
+        return mark_safe("".join(parts))  # every value above is escaped
+
+
 class ReportForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm_warnings = forms.BooleanField(
@@ -116,14 +138,14 @@ class ReportForm(forms.ModelForm):
                 initial=as_written(figure.value, figure.qualifier, indicator.unit)
                 if figure
                 else "",
-                widget=forms.TextInput(attrs={"class": "figure-input", "inputmode": "decimal"}),
+                widget=GridInput(attrs={"class": "figure-input", "inputmode": "decimal"}),
             )
             self.fields[NOTE_PREFIX + indicator.code] = forms.CharField(
                 required=False,
                 max_length=300,
                 label=_("note"),
                 initial=figure.note if figure else "",
-                widget=forms.TextInput(attrs={"class": "figure-note"}),
+                widget=GridInput(attrs={"class": "figure-note"}),
             )
 
     # --- validation -------------------------------------------------------------------

@@ -37,7 +37,7 @@ from .models import (
     Report,
     Status,
 )
-from .signals import report_status_changed
+from .signals import report_publication_changed, report_status_changed
 
 # Report fields whose changes are recorded: everything staff can edit.
 AUDITED_FIELDS = Report.CONTENT_FIELDS
@@ -542,6 +542,9 @@ def report_transition(
     report.refresh_from_db()
     if Status.APPROVED in (current.status, new_status):
         Publication.bump()  # what the public sees changes with this transition
+        report_publication_changed.send(
+            sender=Report, report=report, published=new_status == Status.APPROVED
+        )
     _save_entries(
         [
             record(

@@ -11,8 +11,10 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from apps.dashboards import stats
 from apps.indicators.models import Indicator
 from apps.organizations.models import Level, Organisation
 from apps.reports.models import Figure, Report, Status
@@ -58,6 +60,7 @@ def add_reports(
                 period_start=start,
                 period_end=end,
                 status=Status.APPROVED,
+                approved_at=timezone.now(),
             )
             for i, indicator in enumerate(indicators):
                 value = (
@@ -83,6 +86,7 @@ def add_reports(
             status=Status.DRAFT,
         )
     Figure.objects.bulk_create(figures)
+    stats.rebuild()  # the rows above bypass the workflow that keeps the summaries in step
     return organisations
 
 
@@ -124,6 +128,9 @@ def report_url() -> str:
 
 
 def count_queries(client, url: str) -> int:
+    """Queries of a page rendered afresh, with the process's catalogue already read (as it is
+    between two changes of what is published)."""
+    get(client, url)
     cache.clear()
     with CaptureQueriesContext(connection) as queries:
         get(client, url)

@@ -143,3 +143,16 @@ def test_site_xlsx_download(client):
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     assert next(workbook.active.iter_rows(values_only=True)) == tuple(COLUMNS)
+
+
+def test_more_figures_than_a_worksheet_holds_are_refused_with_a_message(client, monkeypatch):
+    from apps.reports import exports
+
+    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 5)
+    response = client.get("/en/export/values.xlsx")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "more than an Excel worksheet holds" in page
+    assert "CSV" in page
+    with pytest.raises(CommandError, match="Excel worksheet"):
+        call_command("export_values", "--format", "xlsx", "--output", "/tmp/never.xlsx")

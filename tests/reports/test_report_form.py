@@ -216,3 +216,24 @@ def test_saving_records_every_change_with_old_and_new_value(clerk, report):
     assert report.audit_entries.filter(
         kind=AuditKind.FIELD, field="title", new_value="2012年全市工会工作"
     ).exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "attrs"),
+    [
+        ("390多", {"id": "id_value-x", "maxlength": "40", "aria-invalid": "true"}),
+        ("", {"id": "id_note-x", "required": True, "disabled": False}),
+        (None, {"id": 'a"b<c>'}),
+        ('近4万 & "more"', {}),
+    ],
+)
+def test_the_grid_inputs_render_exactly_as_djangos_text_inputs(value, attrs):
+    """The figure grid renders its inputs in Python for speed; the markup must not change."""
+    from django import forms
+
+    from apps.reports.forms import GridInput
+
+    base = {"class": "figure-input", "inputmode": "decimal"}
+    fast = GridInput(attrs=base).render("value-x", value, attrs)
+    django = forms.TextInput(attrs=base).render("value-x", value, attrs)
+    assert fast == django

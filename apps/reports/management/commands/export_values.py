@@ -7,7 +7,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.reports.exports import value_rows, write_csv, write_xlsx
+from apps.reports.exports import (
+    published_figures,
+    too_many_for_excel,
+    value_rows,
+    write_csv,
+    write_xlsx,
+)
 
 
 class Command(BaseCommand):
@@ -30,6 +36,9 @@ class Command(BaseCommand):
         if format == "xlsx":
             if not output:
                 raise CommandError("--format xlsx needs --output FILE (a workbook is binary).")
+            refused = too_many_for_excel(published_figures().count())
+            if refused:
+                raise CommandError(refused)
             count = write_xlsx(value_rows(), output)
         elif output:
             with open(output, "w", encoding="utf-8", newline="") as stream:
