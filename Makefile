@@ -1,6 +1,7 @@
 # unionreports — everything a fresh machine with Python 3.11 and make needs.
 #   make demo   set up, load the demo from the seed documents, serve http://127.0.0.1:8000/
 #   make test   the whole test suite (SQLite; set DATABASE_URL=postgres://… for PostgreSQL)
+#   make bench  the public pages at national scale on PostgreSQL, measured (see README)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -12,7 +13,7 @@ PORT ?= 8000
 
 export DEMO_PASSWORD
 
-.PHONY: demo test install serve migrate lint format check messages clean
+.PHONY: demo test bench install serve migrate lint format check messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "unionreports needs Python 3.11")'
@@ -35,6 +36,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	SECRET_KEY=test-secret-key-not-for-production $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Generates 30 million synthetic figures into BENCH_DATABASE_URL (default: the local PostgreSQL's
+# unionreports_bench) the first time, then measures; BENCH_ARGS="--orgs 3000 --years 5" is quicker.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
