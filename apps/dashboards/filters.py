@@ -10,7 +10,7 @@ from typing import NamedTuple
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from apps.indicators.choices import WorkArea
@@ -85,7 +85,22 @@ class PeriodFilter(django_filters.Filter):
     def filter(self, qs: QuerySet[Figure], value: Period | None) -> QuerySet[Figure]:
         if value is None:
             return qs
-        return qs.filter(period_start=value.start, period_end=value.end)
+        return qs.filter(in_periods(value))
+
+
+def in_periods(*periods: Period) -> Q:
+    """Published figures of any of these periods. The period is stated on the report as well
+    as on the figure (they are equal for published figures): the database then picks the few
+    reports of the period by its index instead of reading every figure of every report."""
+    condition = Q()
+    for period in periods:
+        condition |= Q(
+            period_start=period.start,
+            period_end=period.end,
+            report__period_start=period.start,
+            report__period_end=period.end,
+        )
+    return condition
 
 
 def published_figures() -> QuerySet[Figure]:

@@ -23,7 +23,7 @@ from apps.organizations.models import Organisation
 from apps.reports.models import Figure, Honour, Initiative, Report
 
 from .caching import publication_state
-from .filters import Period, published_figures
+from .filters import Period, in_periods, published_figures
 from .models import (
     IndicatorParentStats,
     IndicatorStats,
@@ -100,20 +100,6 @@ def _direction(current: Decimal, previous: Decimal | None, higher_is_better: boo
     if previous is None or current == previous or higher_is_better is None:
         return ""
     return "better" if (current > previous) == higher_is_better else "worse"
-
-
-def _figure_rows(queryset: QuerySet[Figure]) -> list[dict[str, Any]]:
-    return list(
-        queryset.values(
-            "value",
-            "qualifier",
-            "period_start",
-            "period_end",
-            "report_id",
-            "report__organisation_id",
-            "indicator_id",
-        )
-    )
 
 
 # --- overview -----------------------------------------------------------------------------
@@ -258,15 +244,18 @@ def overview(organisation: Organisation) -> Overview:
             ]
         )
     # Approved reports and organisations below, from the summary kept in step with approvals.
+    # The organisations below and this one's own summary in one query.
     children_list = list(
-        Organisation.objects.active()
-        .filter(parent=organisation)
+        Organisation.objects.filter(Q(parent=organisation, is_active=True) | Q(pk=organisation.pk))
         .select_related("stats")
         .order_by("code")
     )
-    own = OrganisationStats.objects.filter(pk=organisation.pk).first() or OrganisationStats()
+    own = next((_stats_of(o) for o in children_list if o.pk == organisation.pk), None)
+    own = own or OrganisationStats()
     children = []
     for child in children_list:
+        if child.pk == organisation.pk:
+            continue
         stats = _stats_of(child)
         children.append(
             ChildRow(
@@ -280,6 +269,13 @@ def overview(organisation: Organisation) -> Overview:
         recent.report
         for recent in RecentApproval.objects.filter(organisation=organisation)
         .select_related("report__organisation")
+        .only(
+            "report__period_start",
+            "report__period_end",
+            "report__organisation__code",
+            "report__organisation__name",
+            "report__organisation__name_en",
+        )
         .order_by("-approved_at", "-report_id")
     ]
     result = Overview(
@@ -397,41 +393,48 @@ def compare(
         period = periods[0]
     wanted = [p for p in (period, period.previous if period else None) if p]
     base_code = NORMALISERS.get(per)
-    rows: list[dict[str, Any]] = []
+    # Plain tuples, not model instances or dicts: a national comparison reads thousands.
+    rows: list[tuple[int, int, int, int, Decimal, str]] = []
     if wanted:
-        period_q = Q()
-        for p in wanted:
-            period_q |= Q(period_start=p.start, period_end=p.end)
-        selected = figures.filter(period_q)
+        selected = figures.filter(in_periods(*wanted))
         if base_code:
             # The normalising figures, whatever the work area filter says.
             selected = published_figures().filter(
                 Q(pk__in=selected.values("pk"))
                 | Q(indicator__code=base_code, report__organisation__parent=parent),
-                period_q,
+                in_periods(*wanted),
             )
-        # Plain rows, not model instances: a national comparison reads thousands of figures.
-        rows = _figure_rows(selected.order_by())
+        rows = list(
+            selected.order_by().values_list(
+                "indicator_id",
+                "report__organisation_id",
+                "period_start",
+                "period_end",
+                "value",
+                "qualifier",
+            )
+        )
     known = catalogue()
-    by_id = {r["indicator_id"]: known[r["indicator_id"]] for r in rows}
-    for r in rows:
-        r["indicator"] = by_id[r["indicator_id"]]
-        r["indicator__code"] = r["indicator"].code
+    # (indicator, organisation, start, end) → (value, qualifier)
+    values: dict[tuple[int, int, int, int], tuple[Decimal, str]] = {
+        (ind, org, start, end): (value, qualifier)
+        for ind, org, start, end, value, qualifier in rows
+    }
     indicators = sorted(
-        (i for i in by_id.values() if i.is_active and (not area or i.work_area == area)),
+        (
+            known[pk]
+            for pk in {row[0] for row in rows}
+            if known[pk].is_active and (not area or known[pk].work_area == area)
+        ),
         key=lambda i: (i.position, i.code),
     )
-    for r in rows:
-        r["period"] = Period.of(r["period_start"], r["period_end"])
-    values: dict[tuple[int, int, Period], dict[str, Any]] = {
-        (r["indicator_id"], r["report__organisation_id"], r["period"]): r for r in rows
-    }
+    base = next((i for i in known.values() if i.code == base_code), None) if base_code else None
     bases: dict[int, Decimal] = {}
-    if base_code and period:
+    if base is not None and period:
         bases = {
-            r["report__organisation_id"]: r["value"]
-            for r in rows
-            if r["indicator__code"] == base_code and r["period"] == period
+            org: value
+            for ind, org, start, end, value, _q in rows
+            if ind == base.pk and start == period.start and end == period.end
         }
     title = _("%(parent)s: organisations below, %(period)s") % {
         "parent": parent.display_name,
@@ -444,11 +447,17 @@ def compare(
             _("per 10,000 members") if per == "members" else _("per 10,000 employees")
         )
     # Organisations without a single figure here get no column of dashes; they are named below.
-    reporting = {
-        r["report__organisation_id"]
-        for r in rows
-        if period and r["period"] == period and (not area or r["indicator"].work_area == area)
-    }
+    reporting = (
+        {
+            org
+            for ind, org, start, end, _v, _q in rows
+            if start == period.start
+            and end == period.end
+            and (not area or known[ind].work_area == area)
+        }
+        if period
+        else set()
+    )
     silent = [c for c in children if c.pk not in reporting]
     children = [c for c in children if c.pk in reporting]
     table = Table(
@@ -458,26 +467,33 @@ def compare(
     child_ids = [c.pk for c in children]
     previous = period.previous if period else None
     rank_label = _("No. %(rank)d")  # translated once: a national table has thousands of cells
+    per_unit = _("per 10,000 members") if per == "members" else _("per 10,000 employees")
     for indicator in indicators:
-        current = {
-            pk: values[(indicator.pk, pk, period)]
-            for pk in child_ids
-            if period and (indicator.pk, pk, period) in values
-        }
+        ind = indicator.pk
+        current = (
+            {
+                pk: values[(ind, pk, period.start, period.end)]
+                for pk in child_ids
+                if (ind, pk, period.start, period.end) in values
+            }
+            if period
+            else {}
+        )
         if not current:
             continue
-        normalisable = per and indicator.measure != Measure.RATE and indicator.code != base_code
+        normalisable = (
+            bool(per) and indicator.measure != Measure.RATE and indicator.code != base_code
+        )
         shown: dict[int, Decimal] = {}
-        for child_id, row in current.items():
+        for child_id, (value, _q) in current.items():
             if normalisable:
                 if bases.get(child_id):
-                    shown[child_id] = _normalise(row["value"], bases[child_id])
+                    shown[child_id] = _normalise(value, bases[child_id])
             else:
-                shown[child_id] = row["value"]
+                shown[child_id] = value
         ranks = _rank(shown, indicator.higher_is_better)
-        unit = indicator.get_unit_display()
-        if normalisable:
-            unit = _("per 10,000 members") if per == "members" else _("per 10,000 employees")
+        several = len(shown) > 1
+        unit = per_unit if normalisable else indicator.get_unit_display()
         cells = [
             Cell(
                 indicator.display_name,
@@ -492,34 +508,29 @@ def compare(
             Cell(unit),
         ]
         for child_id in child_ids:
-            row = current.get(child_id)
-            if row is None or child_id not in shown:
+            if child_id not in shown:
                 cells.append(Cell.missing())
                 continue
-            before = values.get((indicator.pk, child_id, previous)) if previous else None
+            value, qualifier = current[child_id]
             hints = []
             rank = ranks.get(child_id)
-            if rank and len(shown) > 1:
+            if rank and several:
                 hints.append(rank_label % {"rank": rank})
-            if before is not None and not normalisable:
-                change = _change(row["value"], before["value"])
-                if change:
-                    hints.append(change)
-            qualifier = (
-                row["qualifier"]
-                if not normalisable
-                else ("about" if row["qualifier"] != "exact" else "exact")
-            )
-            display_unit = indicator.unit if not normalisable else None
-            cell = Cell.figure(
-                shown[child_id],
-                qualifier,
-                display_unit or "",
-                css="best" if rank == 1 and len(shown) > 1 else "",
-                hint=" · ".join(hints),
-            )
+            if previous and not normalisable:
+                before = values.get((ind, child_id, previous.start, previous.end))
+                if before is not None:
+                    change = _change(value, before[0])
+                    if change:
+                        hints.append(change)
+            best = "best" if rank == 1 and several else ""
             if normalisable:
+                qualifier = "about" if qualifier != "exact" else "exact"
+                cell = Cell.figure(shown[child_id], qualifier, "", css=best, hint=" · ".join(hints))
                 cell.text = format_figure(shown[child_id], qualifier, None, compact=False)
+            else:
+                cell = Cell.figure(
+                    value, qualifier, indicator.unit, css=best, hint=" · ".join(hints)
+                )
             cells.append(cell)
         if indicator.work_area != last_area:
             table.groups[len(table.rows)] = WorkArea(indicator.work_area).label
@@ -617,19 +628,20 @@ def indicator_view(
     children = {
         c.pk: c for c in Organisation.objects.active().filter(parent=parent).order_by("code")
     }
-    rows = _figure_rows(figures.filter(indicator=indicator).order_by())
-    by_period: dict[Period, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for row in rows:
-        by_period[Period.of(row["period_start"], row["period_end"])][
-            row["report__organisation_id"]
-        ] = row
+    rows = figures.filter(indicator=indicator).values_list(
+        "period_start", "period_end", "report__organisation_id", "value", "qualifier"
+    )
+    # period → organisation → (value, qualifier)
+    by_period: dict[Period, dict[int, tuple[Decimal, str]]] = defaultdict(dict)
+    for start, end, organisation_id, value, qualifier in rows.order_by():
+        by_period[Period.of(start, end)][organisation_id] = (value, qualifier)
     periods = sorted(by_period, key=lambda p: (p.end, -p.start), reverse=True)
     if period is None and periods:
         yearly = [p for p in periods if not p.is_term]
         period = (yearly or periods)[0]
     unit = indicator.get_unit_display()
     selected = by_period.get(period, {}) if period else {}
-    values = {pk: row["value"] for pk, row in selected.items()}
+    values = {pk: row[0] for pk, row in selected.items()}
     ranks = _rank(values, indicator.higher_is_better)
     order = sorted(
         selected,
@@ -678,17 +690,17 @@ def indicator_view(
                     href=url_with("dashboards:organisation", organisation.code),
                 ),
                 Cell.figure(
-                    row["value"],
-                    row["qualifier"],
+                    row[0],
+                    row[1],
                     indicator.unit,
                     css="best" if ranks.get(pk) == 1 and len(values) > 1 else "",
                 ),
                 Cell(unit),
-                Cell.figure(previous_row["value"], previous_row["qualifier"], indicator.unit)
+                Cell.figure(previous_row[0], previous_row[1], indicator.unit)
                 if previous_row
                 else Cell.missing(),
                 Cell(
-                    _change(row["value"], previous_row["value"] if previous_row else None) or "—",
+                    _change(row[0], previous_row[0] if previous_row else None) or "—",
                     css="num",
                 ),
             ]
@@ -706,27 +718,16 @@ def indicator_view(
         points = [by_period[p].get(pk) for p in years]
         if not any(points):
             continue
-        trend.rows.append(
-            [
-                Cell(
-                    organisation.display_name,
-                    href=url_with("dashboards:organisation", organisation.code),
-                )
-            ]
-            + [
-                Cell.figure(p["value"], p["qualifier"], indicator.unit) if p else Cell.missing()
-                for p in points
-            ]
-            + [Cell(unit)]
+        cells = [Cell.figure(p[0], p[1], indicator.unit) if p else Cell.missing() for p in points]
+        name = Cell(
+            organisation.display_name, href=url_with("dashboards:organisation", organisation.code)
         )
+        trend.rows.append([name, *cells, Cell(unit)])
         line_series.append(
             {
                 "name": organisation.display_short_name,
-                "data": [float(p["value"]) if p else None for p in points],
-                "labels": [
-                    format_figure(p["value"], p["qualifier"], indicator.unit) if p else "—"
-                    for p in points
-                ],
+                "data": [float(p[0]) if p else None for p in points],
+                "labels": [cell.text for cell in cells],  # "—" where there is none
             }
         )
     terms = Table(
@@ -746,7 +747,7 @@ def indicator_view(
                             href=url_with("dashboards:organisation", children[pk].code),
                         ),
                         Cell(p.label),
-                        Cell.figure(row["value"], row["qualifier"], indicator.unit),
+                        Cell.figure(row[0], row[1], indicator.unit),
                         Cell(unit),
                     ]
                 )
@@ -759,9 +760,9 @@ def indicator_view(
         "series": [
             {
                 "name": indicator.display_name,
-                "data": [float(selected[pk]["value"]) for pk in order if pk in children],
+                "data": [float(selected[pk][0]) for pk in order if pk in children],
                 "labels": [
-                    format_figure(selected[pk]["value"], selected[pk]["qualifier"], indicator.unit)
+                    format_figure(selected[pk][0], selected[pk][1], indicator.unit)
                     for pk in order
                     if pk in children
                 ],
@@ -882,28 +883,26 @@ def profile(organisation: Organisation) -> Profile:
         prefetch_related_objects(
             reports[:1], Prefetch("initiatives", queryset=Initiative.objects.order_by("position"))
         )
-    # Plain rows and the catalogue apart: fifteen years of sixty figures are many instances.
+    # Plain tuples and the catalogue apart: fifteen years of sixty figures are many instances.
     rows = list(
         Figure.objects.filter(report__in=[r.pk for r in reports])
         .order_by()
-        .values("value", "qualifier", "period_start", "period_end", "indicator_id")
-    )
-    periods = sorted(
-        {Period.of(f["period_start"], f["period_end"]) for f in rows},
-        key=lambda p: (p.end, -p.start),
+        .values_list("indicator_id", "period_start", "period_end", "value", "qualifier")
     )
     known = catalogue()
-    indicators: dict[int, Indicator] = {f["indicator_id"]: known[f["indicator_id"]] for f in rows}
-    by_indicator: dict[int, dict[Period, dict[str, Any]]] = defaultdict(dict)
-    for figure in rows:
-        by_indicator[figure["indicator_id"]][
-            Period.of(figure["period_start"], figure["period_end"])
-        ] = figure
+    by_indicator: dict[int, dict[Period, tuple[Decimal, str]]] = defaultdict(dict)
+    for indicator_id, start, end, value, qualifier in rows:
+        by_indicator[indicator_id][Period.of(start, end)] = (value, qualifier)
+    periods = sorted(
+        {p for values in by_indicator.values() for p in values}, key=lambda p: (p.end, -p.start)
+    )
+    indicators: dict[int, Indicator] = {pk: known[pk] for pk in by_indicator}
     years = [p for p in periods if not p.is_term]
     figures = Table(
         "figures",
         _("%(organisation)s: figures by period") % {"organisation": organisation.display_name},
         [_("Indicator"), _("Unit")] + [p.label for p in periods] + [_("Trend")],
+        page_only=(len(periods) + 2,),  # the trend lines are drawn on the page only
     )
     last_area = None
     for indicator_id, indicator in sorted(
@@ -926,17 +925,12 @@ def profile(organisation: Organisation) -> Profile:
                 Cell(indicator.get_unit_display()),
             ]
             + [
-                Cell.figure(values[p]["value"], values[p]["qualifier"], indicator.unit)
+                Cell.figure(values[p][0], values[p][1], indicator.unit)
                 if p in values
                 else Cell.missing()
                 for p in periods
             ]
-            + [
-                Cell(
-                    sparkline([values[p]["value"] if p in values else None for p in years]),
-                    css="spark",
-                )
-            ]
+            + [Cell("", css="spark", trend=[values[p][0] if p in values else None for p in years])]
         )
     # Standing among siblings, in the latest period that has figures.
     latest = reports[0] if reports else None
@@ -961,18 +955,17 @@ def profile(organisation: Organisation) -> Profile:
             "parent": organisation.parent.display_name if organisation.parent else "",
             "period": standing_period.label,
         }
-        sibling_rows = _figure_rows(
+        sibling_rows = (
             published_figures()
             .filter(
-                report__organisation__parent_id=organisation.parent_id,
-                period_start=standing_period.start,
-                period_end=standing_period.end,
+                in_periods(standing_period), report__organisation__parent_id=organisation.parent_id
             )
             .order_by()
+            .values_list("indicator_id", "report__organisation_id", "value")
         )
         per_indicator: dict[int, dict[int, Decimal]] = defaultdict(dict)
-        for row in sibling_rows:
-            per_indicator[row["indicator_id"]][row["report__organisation_id"]] = row["value"]
+        for indicator_id, organisation_id, value in sibling_rows:
+            per_indicator[indicator_id][organisation_id] = value
         for indicator_id, indicator in sorted(
             indicators.items(), key=lambda item: (item[1].position, item[1].code)
         ):
@@ -993,7 +986,7 @@ def profile(organisation: Organisation) -> Profile:
                             period=standing_period.slug,
                         ),
                     ),
-                    Cell.figure(mine["value"], mine["qualifier"], indicator.unit),
+                    Cell.figure(mine[0], mine[1], indicator.unit),
                     Cell(indicator.get_unit_display()),
                     Cell(
                         f"{ranks[organisation.pk]}/{len(values)}"
@@ -1011,11 +1004,12 @@ def profile(organisation: Organisation) -> Profile:
                     Cell(str(len(values)), Decimal(len(values)), css="num"),
                 ]
             )
-    honours = list(
-        Honour.objects.filter(report__in=[r.pk for r in reports])
-        .select_related("report")
-        .order_by("-report__period_end", "position")
-    )
+    # The honours' reports are those read above: no second read of them.
+    by_pk = {r.pk: r for r in reports}
+    honours = list(Honour.objects.filter(report__in=list(by_pk)).order_by("position", "pk"))
+    for honour in honours:
+        honour.report = by_pk[honour.report_id]
+    honours.sort(key=lambda h: -h.report.period_end)  # stable: by position within a period
     return Profile(
         organisation=organisation,
         path=path,

@@ -25,8 +25,10 @@ from apps.indicators.choices import Qualifier
 from apps.indicators.numbers import format_figure, plain
 from apps.reports.exports import qualifier_number_format
 
+from .sparklines import sparkline
 
-@dataclass
+
+@dataclass(slots=True)
 class Cell:
     """One cell: the text shown, and the number behind it when there is one."""
 
@@ -37,6 +39,8 @@ class Cell:
     href: str = ""
     css: str = ""
     hint: str = ""  # a short remark shown after the text (rank, change …)
+    # Yearly values drawn as a small line on the page; such a column is left out of files.
+    trend: list[Decimal | None] | None = None
 
     @classmethod
     def figure(
@@ -86,6 +90,22 @@ class Table:
     note: str = ""
     # Rows that start a group (a work area), by index: label.
     groups: dict[int, str] = field(default_factory=dict)
+    # Columns drawn on the page only (trend lines): files and the API leave them out.
+    page_only: tuple[int, ...] = ()
+
+    def _kept(self) -> list[int]:
+        return [i for i in range(len(self.columns)) if i not in self.page_only]
+
+    @property
+    def file_columns(self) -> list[str]:
+        return [self.columns[i] for i in self._kept()]
+
+    def file_rows(self) -> list[list[Cell]]:
+        """The rows without the page-only columns."""
+        if not self.page_only:
+            return self.rows
+        kept = self._kept()
+        return [[row[i] for i in kept if i < len(row)] for row in self.rows]
 
     @property
     def header(self) -> list[tuple[str, bool]]:
@@ -111,7 +131,7 @@ class Table:
                 )
             parts.append("<tr>")
             for position, cell in enumerate(row):
-                content = _escape(cell.text)
+                content = sparkline(cell.trend) if cell.trend is not None else _escape(cell.text)
                 if cell.href:
                     content = f'<a href="{_escape(cell.href)}">{content}</a>'
                 if "best" in cell.css:
@@ -130,8 +150,8 @@ class Table:
         return {
             "key": self.key,
             "title": self.title,
-            "columns": self.columns,
-            "rows": [[cell.as_json() for cell in row] for row in self.rows],
+            "columns": self.file_columns,
+            "rows": [[cell.as_json() for cell in row] for row in self.file_rows()],
             "note": self.note,
         }
 
@@ -158,8 +178,8 @@ def table_csv(table: Table) -> str:
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([table.title])
-    writer.writerow(table.columns)
-    for row in table.rows:
+    writer.writerow(table.file_columns)
+    for row in table.file_rows():
         writer.writerow([_cell_text(cell) for cell in row])
     if table.note:
         writer.writerow([])
@@ -179,14 +199,15 @@ def table_xlsx(table: Table) -> bytes:
     sheet.title = table.key[:31] or "table"
     sheet.append([table.title])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(table.columns)
+    columns, rows = table.file_columns, table.file_rows()
+    sheet.append(columns)
     header_fill = PatternFill("solid", fgColor="F6F8FA")
-    for column in range(1, len(table.columns) + 1):
+    for column in range(1, len(columns) + 1):
         cell = sheet.cell(row=2, column=column)
         cell.font = Font(bold=True)
         cell.fill = header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in table.rows:
+    for row in rows:
         values: list[Any] = []
         for cell in row:
             values.append(
@@ -204,10 +225,10 @@ def table_xlsx(table: Table) -> bytes:
     if table.note:
         sheet.append([])
         sheet.append([table.note])
-    for index, title in enumerate(table.columns, start=1):
+    for index, title in enumerate(columns, start=1):
         width = max(
             [len(str(title))]
-            + [len(_cell_text(row[index - 1])) for row in table.rows if len(row) >= index]
+            + [len(_cell_text(row[index - 1])) for row in rows if len(row) >= index]
         )
         sheet.column_dimensions[get_column_letter(index)].width = min(max(8, width * 1.6), 48)
     sheet.freeze_panes = "B3"

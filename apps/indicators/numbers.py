@@ -362,22 +362,41 @@ def _is_chinese() -> bool:
     return not language.startswith("en")
 
 
-WAN = Decimal(10000)
-YI = Decimal(10) ** 8
+# Plain strings for the hot path below: comparing with an enum member costs several times more
+# than comparing two strings, and a national table formats thousands of figures.
+_PERCENT = Unit.PERCENT.value
+_YUAN = Unit.TEN_THOUSAND_YUAN.value
+_MORE = Qualifier.MORE.value
+_AT_LEAST = Qualifier.AT_LEAST.value
+_NEARLY = Qualifier.NEARLY.value
+_ABOUT = Qualifier.ABOUT.value
+
+
+def _compact(text: str) -> str | None:
+    """A plain whole number in 亿 or 万 when that is exact to two places (31800 → 3.18万,
+    250000000 → 2.5亿), else None. String work: the same as dividing, without Decimal
+    arithmetic."""
+    if text.startswith("-"):
+        magnitude = _compact(text[1:])
+        return f"-{magnitude}" if magnitude else None
+    if "." in text:
+        return None  # a fraction is never exact in 万 to two places
+    for digits, suffix in ((8, "亿"), (4, "万")):
+        if len(text) > digits and text.endswith("0" * (digits - 2)):
+            whole, fraction = text[:-digits], text[-digits : len(text) - digits + 2]
+            fraction = fraction.rstrip("0")
+            return f"{whole}.{fraction}{suffix}" if fraction else f"{whole}{suffix}"
+    return None
 
 
 def format_number(value: Decimal, *, compact: bool = True, chinese: bool | None = None) -> str:
     """31800 → "3.18万" in Chinese (when exact to two places), "31,800" in English."""
     if chinese is None:
         chinese = _is_chinese()
-    if compact and chinese and abs(value) >= WAN:
-        for magnitude, suffix in ((YI, "亿"), (WAN, "万")):
-            scaled = value / magnitude
-            if abs(value) >= magnitude and scaled == scaled.quantize(Decimal("0.01")):
-                return f"{plain(scaled)}{suffix}"
     text = plain(value)
     if chinese:
-        return text  # Chinese writes no thousands separator (as Django's zh-hans format)
+        # Chinese writes no thousands separator (as Django's zh-hans format).
+        return (compact and _compact(text)) or text
     whole, point, fraction = text.partition(".")
     return f"{int(whole):,}{point}{fraction}"
 
@@ -394,19 +413,22 @@ def format_figure(
     if value is None:
         return "—"
     chinese = _is_chinese()
-    # 万元 amounts are already in 万: no second magnitude (15000万元, not 1.5万万元).
-    compact = compact and (unit is None or measure_of(unit) == Measure.COUNT)
+    # 万元 amounts are already in 万 and rates are per cent: only counts take a magnitude
+    # (15000万元, not 1.5万万元).
+    compact = compact and unit != _PERCENT and unit != _YUAN
     number = format_number(value, compact=compact, chinese=chinese)
-    if unit == Unit.PERCENT:
+    if unit == _PERCENT:
         number = f"{number}%"
     elif with_unit and unit:
         number = f"{number} {Unit(unit).label}" if not chinese else f"{number}{unit}"
-    if qualifier == Qualifier.MORE:
-        return f"≥{number}" if unit == Unit.PERCENT else f"{number}+"
-    if qualifier == Qualifier.AT_LEAST:
+    if qualifier == "exact":
+        return number
+    if qualifier == _MORE:
+        return f"≥{number}" if unit == _PERCENT else f"{number}+"
+    if qualifier == _AT_LEAST:
         return f"≥{number}"
-    if qualifier == Qualifier.NEARLY:
+    if qualifier == _NEARLY:
         return f"近{number}" if chinese else f"nearly {number}"
-    if qualifier == Qualifier.ABOUT:
+    if qualifier == _ABOUT:
         return f"约{number}" if chinese else f"about {number}"
     return number

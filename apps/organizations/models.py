@@ -139,6 +139,14 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    def get_level_display(self) -> str:
+        """The level's label in the current language, without the dictionary of every choice
+        that Django's generated method builds on each call (tables list many organisations)."""
+        try:
+            return str(Level(self.level).label)
+        except ValueError:
+            return self.level
+
     @property
     def display_name(self) -> str:
         if self.name_en and (get_language() or "").startswith("en"):

@@ -372,6 +372,29 @@ def test_downloads_hold_what_is_shown(client):
     assert client.get(url + "&download=nope&format=csv").status_code == 404
 
 
+def test_trend_lines_are_drawn_on_the_page_and_left_out_of_files(client):
+    organisation = add_reports("js-sz", 1, prefix="trend")[0]
+    url = f"/organisations/{organisation.code}/"
+    table = get(client, url).context["view"].figures
+    assert table.columns[-1] == "趋势"
+    assert table.file_columns == table.columns[:-1]
+    response = get(client, url + "?download=figures&format=csv")
+    text = response.content.decode("utf-8-sig")
+    assert "<svg" not in text
+    assert "sparkline" not in text
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1] == table.columns[:-1]
+    assert all(len(row) == len(table.columns) - 1 for row in rows[2:] if len(row) > 1)
+    sheet = load_workbook(io.BytesIO(get(client, url + "?download=figures&format=xlsx").content))
+    assert [c.value for c in sheet.active[2]] == table.columns[:-1]
+    assert not any("<svg" in str(c.value) for line in sheet.active.iter_rows() for c in line)
+    data = get(client, f"/api/organisations/{organisation.code}").json()
+    figures = data["tables"]["figures"]
+    assert figures["columns"] == table.columns[:-1]
+    assert "<svg" not in str(figures)
+    assert {len(row) for row in figures["rows"]} == {len(table.columns) - 1}
+
+
 def test_the_api_has_the_same_data_and_filters(client):
     data = get(client, "/api/compare?parent=js-sz&period=2006&area=organisation").json()
     assert data["parent"]["code"] == "js-sz"

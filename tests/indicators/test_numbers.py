@@ -169,6 +169,18 @@ def test_plain_values_read_back_exactly(value):
         (D(15000), EXACT, Unit.TEN_THOUSAND_YUAN, "zh-hans", "15000"),
         (D("35.85"), EXACT, Unit.TEN_THOUSAND_YUAN, "zh-hans", "35.85"),
         (None, EXACT, Unit.PERSONS, "zh-hans", "—"),
+        # 万 and 亿 only when exact to two places, from 10,000 up; stored values carry 4 places.
+        (D("9999.0000"), EXACT, Unit.PERSONS, "zh-hans", "9999"),
+        (D("10000.0000"), EXACT, Unit.PERSONS, "zh-hans", "1万"),
+        (D(10001), EXACT, Unit.PERSONS, "zh-hans", "10001"),
+        (D(120000), EXACT, Unit.PERSONS, "zh-hans", "12万"),
+        (D("12345.5"), EXACT, Unit.PERSONS, "zh-hans", "12345.5"),
+        (D(100000000), EXACT, Unit.PERSONS, "zh-hans", "1亿"),
+        (D(150000000), EXACT, Unit.PERSONS, "zh-hans", "1.5亿"),
+        (D(123400000), EXACT, Unit.PERSONS, "zh-hans", "12340万"),
+        (D(123456789), EXACT, Unit.PERSONS, "zh-hans", "123456789"),
+        (D(-31800), EXACT, None, "zh-hans", "-3.18万"),
+        (D("-1234.5"), EXACT, None, "en", "-1,234.5"),
     ],
 )
 def test_formats_with_the_qualifier(value, qualifier, unit, language, shown):
