@@ -56,6 +56,12 @@ def root_organisation() -> Organisation | None:
     return Organisation.objects.active().roots().order_by("code").first()
 
 
+def _root_code() -> str | None:
+    """Where a page opens when no summary points elsewhere."""
+    root = root_organisation()
+    return root.code if root else None
+
+
 def ancestors(organisation: Organisation) -> list[Organisation]:
     """From the root down to the parent; no query when the organisation came with its path."""
     if organisation.path_from_root is not None:
@@ -366,10 +372,7 @@ def default_compare_parent() -> str | None:
         .values_list("parent__code", flat=True)
         .first()
     )
-    if best is None:
-        root = root_organisation()
-        return root.code if root else None
-    return best
+    return best or _root_code()
 
 
 def _normalise(value: Decimal, base: Decimal) -> Decimal:
@@ -613,10 +616,7 @@ def default_indicator_parent(indicator: Indicator) -> str | None:
         .values_list("parent__code", flat=True)
         .first()
     )
-    if best is None:
-        root = root_organisation()
-        return root.code if root else None
-    return best
+    return best or _root_code()
 
 
 def indicator_view(

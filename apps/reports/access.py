@@ -135,15 +135,8 @@ def reviewable_organisations(user) -> QuerySet[Organisation]:
 
 
 def importable_organisations(user) -> QuerySet[Organisation]:
-    """Organisations whose reports the user may fill from a file."""
-    actor = actor_for(user)
-    if actor.is_admin:
-        return Organisation.objects.all()
-    if actor.role == Role.REVIEWER:
-        return Organisation.objects.below(actor.organisation_id)
-    if actor.role == Role.CLERK:
-        return Organisation.objects.filter(pk=actor.organisation_id)
-    return Organisation.objects.none()
+    """Organisations whose reports the user may fill from a file: those the user sees."""
+    return visible_organisations(user)
 
 
 def editable_organisations(user) -> QuerySet[Organisation]:

@@ -491,6 +491,18 @@ class _Planner:
         value = row.values.get(key)
         target.append(Problem(row.sheet, row.number, row.cells.get(key, ""), _text(value), reason))
 
+    def indicator(self, row: SourceRow) -> Indicator | None:
+        """The row's indicator, or None with the problem noted."""
+        code = _text(row.values.get("indicator_code"))
+        indicator = self.catalogue.get(code)
+        if indicator is None:
+            self.problem(
+                row,
+                "indicator_code",
+                _("There is no indicator with the code “%(code)s”.") % {"code": code},
+            )
+        return indicator
+
     def value_and_qualifier(
         self, row: SourceRow, indicator: Indicator
     ) -> tuple[Decimal, str] | None:
@@ -678,14 +690,8 @@ def plan_values(
                 _("Your account may not import figures of %(name)s.") % {"name": organisation.name},
             )
             continue
-        indicator_code = _text(row.values.get("indicator_code"))
-        indicator = planner.catalogue.get(indicator_code)
+        indicator = planner.indicator(row)
         if indicator is None:
-            planner.problem(
-                row,
-                "indicator_code",
-                _("There is no indicator with the code “%(code)s”.") % {"code": indicator_code},
-            )
             continue
         if indicator.is_computed:
             continue  # computed from the other figures, whatever the file says
@@ -876,15 +882,10 @@ def plan_report(table: Table, report: Report, user) -> ImportPlan:
     existing = {f.indicator.code: f for f in report.figures.select_related("indicator")}
     seen: dict[tuple[tuple[int, int, int], str], SourceRow] = {}
     for row in table.rows:
-        code = _text(row.values.get("indicator_code"))
-        indicator = planner.catalogue.get(code)
+        indicator = planner.indicator(row)
         if indicator is None:
-            planner.problem(
-                row,
-                "indicator_code",
-                _("There is no indicator with the code “%(code)s”.") % {"code": code},
-            )
             continue
+        code = indicator.code
         if indicator.is_computed:
             continue
         if (key, code) in seen:

@@ -103,6 +103,13 @@ def _display(value: Any) -> str:
     return str(value)
 
 
+def created_entry(report: Report, user, origin: str) -> AuditEntry:
+    """The audit line of a report's creation (as a draft)."""
+    return record(
+        report, user, origin, AuditKind.STATUS, "status", "", Status.DRAFT.label, label=_("created")
+    )
+
+
 def record(
     report: Report,
     user,
@@ -197,20 +204,7 @@ def report_create(*, user, report: Report, origin: str = AuditOrigin.FORM) -> Re
     report.status = Status.DRAFT
     report.full_clean()
     report.save()
-    _save_entries(
-        [
-            record(
-                report,
-                user,
-                origin,
-                AuditKind.STATUS,
-                "status",
-                "",
-                Status.DRAFT.label,
-                label=_("created"),
-            )
-        ]
-    )
+    _save_entries([created_entry(report, user, origin)])
     return report
 
 
@@ -631,18 +625,7 @@ def import_apply(*, plan, user, origin: str = AuditOrigin.IMPORT) -> dict[str, i
     created = [r for r in reports.values() if r.pk is None]
     Report.objects.bulk_create(created, batch_size=2000)
     for report in created:
-        entries.append(
-            record(
-                report,
-                user,
-                origin,
-                AuditKind.STATUS,
-                "status",
-                "",
-                Status.DRAFT.label,
-                label=_("created"),
-            )
-        )
+        entries.append(created_entry(report, user, origin))
     # Existing figures of the touched reports, by report and indicator.
     touched = {reports[key].pk: key for key in keys}
     existing = {
