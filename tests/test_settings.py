@@ -105,7 +105,7 @@ def test_with_redis_the_app_nodes_share_sessions_and_the_cache(tmp_path):
         "from django.conf import settings; print(settings.SESSION_ENGINE, "
         "settings.CACHES['default']['BACKEND'])",
         **env,
-    ) == ("django.contrib.sessions.backends.cache django.core.cache.backends.redis.RedisCache")
+    ) == ("django.contrib.sessions.backends.cache apps.dashboards.redis_cache.RedisCache")
     # A session started on one node is there on another, as is what one node cached.
     key = node(
         "from django.contrib.sessions.backends.cache import SessionStore; "
@@ -122,6 +122,21 @@ def test_with_redis_the_app_nodes_share_sessions_and_the_cache(tmp_path):
         **env,
     )
     assert seen == "reviewer 42"
+
+
+def test_the_redis_cache_keeps_one_client_per_connection_pool():
+    from apps.dashboards.redis_cache import RedisCache
+
+    url = _redis_url()
+    cache = RedisCache(url, {"KEY_PREFIX": f"test-client-{os.getpid()}"})
+    first = cache._cache.get_client("a", write=True)
+    # Django's own backend builds a new client per call; this one hands out the same.
+    assert cache._cache.get_client("b", write=True) is first
+    assert cache._cache.get_client("c") is first  # one server: reads use the same pool
+    cache.set("k", {"v": 1})
+    assert cache.get_many(["k", "missing"]) == {"k": {"v": 1}}
+    cache.delete("k")
+    assert cache.get("k") is None
 
 
 def test_uploaded_files_go_to_the_configured_storage():
