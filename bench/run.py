@@ -597,6 +597,18 @@ def load(base: str, paths: list[str], connections: int, seconds: float) -> dict[
 # --- report ---------------------------------------------------------------------------------
 
 
+def cpu_reference() -> list[float]:
+    """A fixed pure-Python loop, timed in ms: how fast this machine's cores are right now.
+    Shared virtual machines differ (and drift within a run) by up to 2×; this figure lets runs
+    on different machines, or at different times, be put side by side."""
+    times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        sum(range(10_000_000))
+        times.append(round((time.perf_counter() - started) * 1000, 1))
+    return times
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -654,6 +666,7 @@ def main() -> None:
     parser.add_argument("--no-load", action="store_true", help="Skip the load runs.")
     args = parser.parse_args()
 
+    cpu_before = cpu_reference()
     folder = Path(tempfile.mkdtemp(prefix="unionreports-bench-"))
     env = environment(args.database_url, folder)
     ensure_database(args.database_url)
@@ -715,7 +728,12 @@ def main() -> None:
     rows = {kind: summary(timing, floor_times.get(kind)) for kind, timing in timings.items()}
     results = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            # Seven timings of cpu_reference() before and after the measurements.
+            "cpu_reference_ms": {"before": cpu_before, "after": cpu_reference()},
+        },
         "data": data,
         "workers": args.workers,
         "pages": rows,
@@ -770,6 +788,14 @@ def report(results: dict[str, Any]) -> dict[str, bool]:
         "Peak memory (VmHWM): busiest worker "
         + ", ".join(f"{name} {m['worker_max_mb']} MB" for name, m in memory.items())
         + f"; all processes up to {max(m['all_mb'] for m in memory.values())} MB"
+    )
+    reference = results["machine"]["cpu_reference_ms"]
+    print(
+        "CPU reference (a fixed Python loop, ms; lower is faster): "
+        + ", ".join(
+            f"{when} {statistics.median(times)} ({min(times)}–{max(times)})"
+            for when, times in reference.items()
+        )
     )
     missed = [name for name, ok in checks.items() if not ok]
     print("\nTargets: " + ("all met." if not missed else "missed: " + "; ".join(missed)))
