@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import get_script_prefix, reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,7 @@ from .models import (
     RecentApproval,
 )
 from .sparklines import sparkline
-from .tables import Cell, Table
+from .tables import Cell, Table, escape_text
 
 NORMALISERS = {"members": "members_total", "employees": "employees_total"}
 
@@ -91,8 +92,10 @@ def _rank(values: dict[Any, Decimal], higher_is_better: bool | None) -> dict[Any
     """Competition ranks (1, 2, 2, 4) in the indicator's better direction; none without one."""
     if higher_is_better is None or not values:
         return {}
-    ordered = sorted(values.values(), reverse=higher_is_better)
-    return {key: ordered.index(value) + 1 for key, value in values.items()}
+    first: dict[Decimal, int] = {}  # each value's first place in the better order
+    for place, value in enumerate(sorted(values.values(), reverse=higher_is_better), 1):
+        first.setdefault(value, place)
+    return {key: first[value] for key, value in values.items()}
 
 
 def _change(current: Decimal, previous: Decimal | None) -> str:
@@ -798,33 +801,39 @@ def published_figure_count() -> int:
 
 
 @dataclass
-class CatalogueEntry:
-    indicator: Indicator
-    url: str
-    figures: str  # "1,234 figures", or "" when there are none
+class CatalogueGroup:
+    label: str
+    items_html: SafeString  # the group's list items
 
 
-def catalogue_by_area() -> list[tuple[str, list[CatalogueEntry]]]:
-    """The active catalogue by work area with, per indicator, its page and how many published
-    figures it has (one query on the summary)."""
+def catalogue_by_area() -> list[CatalogueGroup]:
+    """The active catalogue by work area with, per indicator, its page, unit and how many
+    published figures it has (one query on the summary). The list items are written in Python
+    rather than in the template: the same markup in a fraction of the time (163 entries)."""
     counts = dict(IndicatorStats.objects.values_list("indicator_id", "figures"))
     indicators = sorted(
         (i for i in catalogue().values() if i.is_active), key=lambda i: (i.position, i.code)
     )
-    groups: dict[str, list[CatalogueEntry]] = {area: [] for area in WorkArea.values}
+    groups: dict[str, list[str]] = {area: [] for area in WorkArea.values}
     for indicator in indicators:
         count = counts.get(indicator.pk, 0)
+        details = escape_text(indicator.get_unit_display())
+        if count:
+            figures = ngettext("%(count)s figure", "%(count)s figures", count) % {
+                "count": format_number(Decimal(count), compact=False)
+            }
+            details += f" · {escape_text(figures)}"
+        url = url_with("dashboards:indicator", indicator.code)
         groups[indicator.work_area].append(
-            CatalogueEntry(
-                indicator,
-                url_with("dashboards:indicator", indicator.code),
-                ngettext("%(count)s figure", "%(count)s figures", count)
-                % {"count": format_number(Decimal(count), compact=False)}
-                if count
-                else "",
-            )
+            f'<li class="{"part" if indicator.part_of_id else ""}">'
+            f'<a href="{escape_text(url)}">{escape_text(indicator.display_name)}</a>\n'
+            f'  <span class="muted">{details}</span></li>\n'
         )
-    return [(WorkArea(area).label, items) for area, items in groups.items() if items]
+    return [
+        CatalogueGroup(WorkArea(area).label, mark_safe("".join(items)))  # escaped above
+        for area, items in groups.items()
+        if items
+    ]
 
 
 # --- organisation profile -----------------------------------------------------------------
@@ -1031,6 +1040,28 @@ class AreaFigures:
     work_area: str
     label: str
     figures: list[Figure]
+
+    def rows_html(self) -> SafeString:
+        """The area's figures as table rows. Written in Python rather than in the template:
+        the same markup, in a fraction of the time (a report has dozens of figures)."""
+        computed = f'<span class="muted">{escape_text(_("computed"))}</span>'
+        parts: list[str] = []
+        for figure in self.figures:
+            indicator = figure.indicator
+            name = escape_text(indicator.display_name)
+            head = f'<a href="{escape_text(figure.page_url)}">{name}</a>'
+            if figure.has_own_period:
+                head += f' <span class="tag">{escape_text(figure.period_label)}</span>'
+            if figure.note:
+                head += f'<span class="note">{escape_text(figure.note)}</span>'
+            source = computed if figure.is_computed else escape_text(figure.source)
+            parts.append(
+                f'<tr><th scope="row">{head}</th>'
+                f'<td class="num">{escape_text(figure.display)}</td>'
+                f"<td>{escape_text(indicator.get_unit_display())}</td>"
+                f'<td class="source">{source}</td></tr>\n'
+            )
+        return mark_safe("".join(parts))  # every piece above is escaped
 
 
 def published_report(pk: int) -> Report:

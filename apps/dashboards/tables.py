@@ -131,14 +131,17 @@ class Table:
                 )
             parts.append("<tr>")
             for position, cell in enumerate(row):
-                content = sparkline(cell.trend) if cell.trend is not None else _escape(cell.text)
+                if cell.trend is not None:
+                    content = sparkline(cell.trend)
+                else:
+                    content = escape_text(cell.text)
                 if cell.href:
-                    content = f'<a href="{_escape(cell.href)}">{content}</a>'
+                    content = f'<a href="{escape_text(cell.href)}">{content}</a>'
                 if "best" in cell.css:
                     content += best
                 if cell.hint:
-                    content += f'<span class="hint">{_escape(cell.hint)}</span>'
-                css = _escape(cell.css)
+                    content += f'<span class="hint">{escape_text(cell.hint)}</span>'
+                css = escape_text(cell.css)
                 if position == 0:
                     parts.append(f'<th scope="row" class="{css}">{content}</th>')
                 else:
@@ -159,7 +162,7 @@ class Table:
 _SPECIAL = re.compile(r"[&<>\"']")
 
 
-def _escape(text: Any) -> str:
+def escape_text(text: Any) -> str:
     """Django's conditional_escape without its lazy-string wrapper (same output); most cells
     are numbers with nothing to escape."""
     if hasattr(text, "__html__"):

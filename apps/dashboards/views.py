@@ -19,6 +19,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -114,9 +115,17 @@ def build_organisation(request: HttpRequest, code: str) -> tuple[Any, dict[str, 
 
 
 class ReportResult:
-    def __init__(self, report, areas, table: Table):
-        self.report, self.areas, self.table = report, areas, table
-        self.tables = {table.key: table}
+    def __init__(self, report, areas):
+        self.report, self.areas = report, areas
+
+    @cached_property
+    def table(self) -> Table:
+        """The figures as one table, for downloads and the API (the page writes its own)."""
+        return selectors.report_table(self.report, self.areas)
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return {self.table.key: self.table}
 
     def as_json(self) -> dict[str, Any]:
         report = self.report
@@ -164,7 +173,7 @@ class ReportResult:
 def build_report(request: HttpRequest, pk: int) -> tuple[Any, dict[str, Any]]:
     report = selectors.published_report(pk)
     areas = selectors.report_figures_by_area(report)
-    return ReportResult(report, areas, selectors.report_table(report, areas)), {}
+    return ReportResult(report, areas), {}
 
 
 # --- rendering ------------------------------------------------------------------------------

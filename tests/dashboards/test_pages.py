@@ -425,3 +425,26 @@ def test_invalid_filters_get_a_clear_message(client):
     assert response.status_code == 400
     assert "2014-2019" in response.content.decode()
     assert client.get("/compare/?parent=no-such-organisation").status_code == 400
+
+
+def test_text_from_reports_and_the_catalogue_is_escaped_in_the_rows_written_in_python(client):
+    """The report's figure rows and the indicator list are written in Python, not by the
+    template: what staff typed must still come out as text, never as markup."""
+    organisation = Organisation.objects.get(code="js-sz-wuzhong")
+    indicator = factories.indicator(name="<b>加粗</b>指标", name_en="Bold <b> & co")
+    report = factories.report(organisation, 2031)
+    factories.figure(
+        report, indicator, 12, note="<script>alert(1)</script>", source="《日报》 & <i>简讯</i>"
+    )
+    factories.move_to(report, Status.APPROVED)
+
+    page = html(client, f"/reports/{report.pk}/")
+    assert "&lt;b&gt;加粗&lt;/b&gt;指标" in page
+    assert '<span class="note">&lt;script&gt;alert(1)&lt;/script&gt;</span>' in page
+    assert '<td class="source">《日报》 &amp; &lt;i&gt;简讯&lt;/i&gt;</td>' in page
+    assert "<script>alert" not in page
+    assert "<b>加粗" not in page
+
+    index = html(client, "/en/indicators/")
+    assert "Bold &lt;b&gt; &amp; co</a>" in index
+    assert "Bold <b>" not in index
