@@ -16,12 +16,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Sum, Window
+from django.db.models import Count, F, Max, Q, Sum, Window
 from django.db.models.functions import RowNumber
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from apps.organizations.models import Organisation, OrganisationAncestry, organisation_placed
+from apps.organizations.models import (
+    Organisation,
+    OrganisationAncestry,
+    organisation_activity_set,
+    organisation_placed,
+)
 from apps.reports.models import Report, Status
 from apps.reports.signals import report_publication_changed
 
@@ -61,7 +66,7 @@ def _own_reports(organisation_id: int) -> dict[str, Any]:
 
 def _children(organisation_id: int) -> dict[str, Any]:
     return Organisation.objects.filter(parent_id=organisation_id).aggregate(
-        count=Count("pk"),
+        count=Count("pk", filter=Q(is_active=True)),
         below=Sum("stats__organisations_below"),
         reports=Sum("stats__reports"),
         latest=Max("stats__latest_end"),
@@ -239,6 +244,13 @@ def organisation_moved(organisation_id: int, former_parent_id: int | None) -> No
 
 
 @transaction.atomic
+def organisation_activity_changed(organisation_id: int) -> None:
+    """An organisation was deactivated or activated again: one fewer or one more organisation
+    below its ancestors."""
+    _refresh(_lock_chain(organisation_id))
+
+
+@transaction.atomic
 def organisation_removed(parent_id: int) -> None:
     """An organisation (without reports or children: the tree protects those) was deleted."""
     _refresh(_lock_chain(parent_id))
@@ -278,8 +290,10 @@ def rebuild() -> dict[str, int]:
             count=Count("pk"), latest=Max("period_end")
         )
     }
+    # Active organisations below (a deactivated one is no longer counted; those below it are).
     below = dict(
-        OrganisationAncestry.objects.values("ancestor_id")
+        OrganisationAncestry.objects.filter(depth__gt=0, descendant__is_active=True)
+        .values("ancestor_id")
         .annotate(count=Count("pk"))
         .values_list("ancestor_id", "count")
     )
@@ -290,7 +304,7 @@ def rebuild() -> dict[str, int]:
                 organisation_id=pk,
                 reports=subtree[pk]["count"] if pk in subtree else 0,
                 latest_end=subtree[pk]["latest"] if pk in subtree else None,
-                organisations_below=below.get(pk, 1) - 1,
+                organisations_below=below.get(pk, 0),
             )
             for pk in Organisation.objects.values_list("pk", flat=True).iterator()
         ),
@@ -451,6 +465,11 @@ def _organisation_placed(
         organisation_added(organisation.pk)
     else:
         organisation_moved(organisation.pk, former_parent_id)
+
+
+@receiver(organisation_activity_set)
+def _organisation_activity_set(*, organisation: Organisation, **kwargs: Any) -> None:
+    organisation_activity_changed(organisation.pk)
 
 
 @receiver(post_delete, sender=Organisation)

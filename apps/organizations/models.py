@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 # Sent inside Organisation.save() when an organisation is added to the tree or moved within it
 # (organisation=, created=, former_parent_id=); summaries of the tree follow it.
 organisation_placed = Signal()
+# Sent inside Organisation.save() when an existing organisation is deactivated or activated
+# again (organisation=): the count of organisations below its ancestors follows it.
+organisation_activity_set = Signal()
 
 
 class Level(models.TextChoices):
@@ -193,13 +196,14 @@ class Organisation(models.Model):
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic():
             old_parent_id: int | None = None
+            was_active = self.is_active
             is_new = self._state.adding
             if not is_new:
-                old_parent_id = (
+                old_parent_id, was_active = (
                     Organisation.objects.filter(pk=self.pk)
-                    .values_list("parent_id", flat=True)
+                    .values_list("parent_id", "is_active")
                     .first()
-                )
+                ) or (None, self.is_active)
             super().save(*args, **kwargs)
             if is_new:
                 OrganisationAncestry.link_new(self)
@@ -212,6 +216,8 @@ class Organisation(models.Model):
                     created=is_new,
                     former_parent_id=old_parent_id,
                 )
+            elif was_active != self.is_active:
+                organisation_activity_set.send(sender=Organisation, organisation=self)
 
     def ancestors(self, *, include_self: bool = False) -> list[Organisation]:
         """Ancestors from the root down."""

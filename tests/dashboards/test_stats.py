@@ -113,6 +113,34 @@ def test_adding_and_deleting_an_organisation_counts_it_below_its_ancestors():
     assert_same_as_rebuilt()
 
 
+def test_a_deactivated_organisation_is_no_longer_counted_below_its_ancestors():
+    yangzhou = Organisation.objects.get(code="js-yz")
+    root = Organisation.objects.get(code="js")
+    county = factories.organisation(yangzhou, Level.COUNTY, code="stats-closing")
+    town = factories.organisation(county, Level.TOWN, code="stats-closing-town")
+    below_root = OrganisationStats.objects.get(pk=root.pk).organisations_below
+    below_city = OrganisationStats.objects.get(pk=yangzhou.pk).organisations_below
+
+    county.is_active = False
+    county.save()
+    # The county is gone from the counts; the town below it, still active, is not.
+    assert OrganisationStats.objects.get(pk=root.pk).organisations_below == below_root - 1
+    assert OrganisationStats.objects.get(pk=yangzhou.pk).organisations_below == below_city - 1
+    assert OrganisationStats.objects.get(pk=county.pk).organisations_below == 1
+    assert_same_as_rebuilt()
+
+    town.is_active = False
+    town.save()
+    assert OrganisationStats.objects.get(pk=root.pk).organisations_below == below_root - 2
+    assert OrganisationStats.objects.get(pk=county.pk).organisations_below == 0
+    assert_same_as_rebuilt()
+
+    county.is_active = True
+    county.save()
+    assert OrganisationStats.objects.get(pk=root.pk).organisations_below == below_root - 1
+    assert_same_as_rebuilt()
+
+
 def test_figures_outside_the_report_period_are_not_counted():
     """A 近三年 figure inside a yearly report is not a figure of that year on the public side."""
     county = factories.organisation(
