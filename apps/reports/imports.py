@@ -821,13 +821,13 @@ def _existing_figures(
 
 
 def _planned(
-    key,
-    indicator,
-    value,
-    qualifier,
-    note,
-    source,
-    own_period,
+    key: tuple[int, int, int],
+    indicator: Indicator,
+    value: Decimal | None,
+    qualifier: str,
+    note: str | None,
+    source: str | None,
+    own_period: tuple[int, int] | None,
     figure: ExistingFigure | Figure | None,
     where: str,
 ) -> PlannedFigure:
