@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -131,17 +131,22 @@ def too_many_for_excel(count: int) -> str:
     ) % {"count": f"{count:,}", "limit": f"{EXCEL_MAX_ROWS:,}"}
 
 
+def _append_header(sheet: Any, titles: Iterable[str]) -> None:
+    """A bold header row on a write-only worksheet."""
+    bold = Font(bold=True)
+    cells = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+
+
 def write_xlsx(rows: Iterable[list[str | int]], target: str | IO[bytes]) -> int:
     """An Excel workbook of the rows; values are stored as numbers so Excel can sum them."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("values")
-    bold = Font(bold=True)
-    header = []
-    for name in EXPORT_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    _append_header(sheet, EXPORT_COLUMNS)
     count = 0
     for row in rows:
         values = list(row)
@@ -309,13 +314,7 @@ def reports_workbook(figures: QuerySet[Figure]) -> bytes:
     sheet.freeze_panes = "A2"
     for index, width in enumerate([18, 24, 9, 9, 20, 28, 36, 14, 8, 8, 20, 50], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    bold = Font(bold=True)
-    header = []
-    for title in REPORTS_HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    _append_header(sheet, REPORTS_HEADERS)
     rows = figures.select_related("report__organisation", "indicator").order_by(
         "report__organisation__code", "period_start", "period_end", "indicator__position"
     )

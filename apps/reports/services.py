@@ -418,35 +418,25 @@ def _compute_rates_for(reports: list[Report], user) -> list[AuditEntry]:
                 )
                 if not (0 <= value <= 100):
                     value = None
-            label = figure_label(indicator)
             before = _figure_text(figure, indicator)
             if value is None:
-                if figure is not None:
-                    deletes.append(figure.pk)
-                    entries.append(
-                        record(
-                            report,
-                            user,
-                            AuditOrigin.COMPUTED,
-                            AuditKind.FIGURE,
-                            indicator.code,
-                            before,
-                            "",
-                            label=label,
-                        )
-                    )
-                continue
-            exact = numerator.qualifier == denominator.qualifier == Qualifier.EXACT
-            qualifier = Qualifier.EXACT if exact else Qualifier.ABOUT
-            if figure is not None and (figure.value, figure.qualifier) == (value, qualifier):
-                continue
-            note = f"= {indicator.numerator.name} ÷ {indicator.denominator.name} × 100"
-            if figure is None:
-                figure = Figure.new(report, indicator, is_computed=True)
-                creates.append(figure)
+                if figure is None:
+                    continue
+                deletes.append(figure.pk)
+                after = ""
             else:
-                updates.append(figure)
-            figure.value, figure.qualifier, figure.note = value, qualifier, note
+                exact = numerator.qualifier == denominator.qualifier == Qualifier.EXACT
+                qualifier = Qualifier.EXACT if exact else Qualifier.ABOUT
+                if figure is not None and (figure.value, figure.qualifier) == (value, qualifier):
+                    continue
+                note = f"= {indicator.numerator.name} ÷ {indicator.denominator.name} × 100"
+                if figure is None:
+                    figure = Figure.new(report, indicator, is_computed=True)
+                    creates.append(figure)
+                else:
+                    updates.append(figure)
+                figure.value, figure.qualifier, figure.note = value, qualifier, note
+                after = _figure_text(figure, indicator)
             entries.append(
                 record(
                     report,
@@ -455,8 +445,8 @@ def _compute_rates_for(reports: list[Report], user) -> list[AuditEntry]:
                     AuditKind.FIGURE,
                     indicator.code,
                     before,
-                    _figure_text(figure, indicator),
-                    label=label,
+                    after,
+                    label=figure_label(indicator),
                 )
             )
     # The reports are editable (checked by the callers); computed figures follow their parts.
