@@ -321,6 +321,49 @@ def test_profile_shows_periods_standing_narrative_and_honours(client):
     assert "2017年" in page
 
 
+def test_profile_standing_gives_rank_median_and_count_among_the_siblings(client):
+    """Ranks are competition ranks (ties share a rank) in the indicator's better direction,
+    none without one; the median is the middle value, or the mean of the middle two; only
+    approved figures of the same period count."""
+    parent = factories.organisation(None, Level.CITY, code="standing-parent")
+    higher = factories.indicator(code="standing_higher", higher_is_better=True, position=1)
+    lower = factories.indicator(code="standing_lower", higher_is_better=False, position=2)
+    neither = factories.indicator(code="standing_neither", position=3)
+    values = {  # sibling: (higher, lower, neither)
+        "a": (10, 5, 1),
+        "b": (30, 3, 2),  # the one shown
+        "c": (30, 8, 3),
+        "d": (50, 3, 4),
+        "e": (20, 9, 5),
+        "f": (None, None, 6),
+    }
+    organisations = {}
+    for name, row in values.items():
+        organisation = factories.organisation(parent, code=f"standing-{name}")
+        organisations[name] = organisation
+        report = factories.report(organisation, 2020)
+        for indicator, value in zip((higher, lower, neither), row, strict=True):
+            if value is not None:
+                factories.figure(report, indicator, value)
+        factories.move_to(report, Status.APPROVED)
+        earlier = factories.report(organisation, 2019)
+        factories.figure(earlier, higher, 1000)  # another period: not counted
+        factories.move_to(earlier, Status.APPROVED)
+    draft = factories.report(factories.organisation(parent, code="standing-g"), 2020)
+    factories.figure(draft, higher, 1)  # not approved: not counted
+
+    view = get(client, "/organisations/standing-b/").context["view"]
+    assert view.standing_period.slug == "2020"
+    rows = {row[0].text: [cell.text for cell in row[1:]] for row in view.standing.rows}
+    assert rows[higher.display_name] == ["30", higher.get_unit_display(), "2/5", "30", "5"]
+    assert rows[lower.display_name] == ["3", lower.get_unit_display(), "1/5", "5", "5"]
+    assert rows[neither.display_name] == ["2", neither.get_unit_display(), "—", "3.5", "6"]
+    view = get(client, "/organisations/standing-e/").context["view"]
+    rows = {row[0].text: [cell.text for cell in row[1:]] for row in view.standing.rows}
+    assert rows[higher.display_name][2] == "4/5"
+    assert rows[lower.display_name][2] == "5/5"
+
+
 def test_profile_sparklines_follow_the_years(client):
     organisation = add_reports("js-sz", 1, prefix="spark")[0]
     page = html(client, f"/organisations/{organisation.code}/")
