@@ -5,6 +5,7 @@ FilterSets serve the pages and the read API."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 import django_filters
@@ -17,6 +18,8 @@ from apps.indicators.choices import WorkArea
 from apps.indicators.models import Indicator
 from apps.organizations.models import Organisation
 from apps.reports.models import Figure, Status, period_label
+
+from .caching import publication_state
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
 
@@ -113,6 +116,19 @@ def published_figures() -> QuerySet[Figure]:
     )
 
 
+def organisation_with_path(code: str) -> Organisation | None:
+    """The active organisation with ``code``, with its ancestors (``with_path``). Kept in this
+    process while the publication state is unchanged, as the catalogue is: every page starts
+    from an organisation, the tree is small beside the figures, and any change to an
+    organisation moves that state on (apps.dashboards.caching). Read-only: shared by requests."""
+    return _organisation_with_path(code, publication_state())
+
+
+@lru_cache(maxsize=1024)
+def _organisation_with_path(code: str, state: tuple[int, float]) -> Organisation | None:
+    return Organisation.objects.active().with_path(code)
+
+
 class OrganisationField(forms.CharField):
     """An active organisation by its code, fetched with its ancestors in one query (every page
     that names an organisation shows the way down to it)."""
@@ -123,7 +139,7 @@ class OrganisationField(forms.CharField):
         code = super().clean(value)
         if not code:
             return None
-        organisation = Organisation.objects.active().with_path(code)
+        organisation = organisation_with_path(code)
         if organisation is None:
             raise ValidationError(
                 _("There is no organisation with the code %(code)s."),

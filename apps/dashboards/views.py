@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 
 from apps.indicators.choices import WorkArea
 from apps.indicators.models import Indicator
-from apps.organizations.models import Organisation
 from apps.reports.exports import (
     XLSX_TYPE,
     csv_lines,
@@ -40,6 +39,7 @@ from .filters import (
     CompareFilter,
     IndicatorFilter,
     OverviewFilter,
+    organisation_with_path,
     published_figures,
 )
 from .tables import Table, table_csv, table_xlsx
@@ -108,7 +108,7 @@ def build_indicator(request: HttpRequest, code: str) -> tuple[Any, dict[str, Any
 
 
 def build_organisation(request: HttpRequest, code: str) -> tuple[Any, dict[str, Any]]:
-    organisation = Organisation.objects.active().with_path(code)
+    organisation = organisation_with_path(code)
     if organisation is None:
         raise Http404
     return selectors.profile(organisation), {}
