@@ -491,3 +491,19 @@ def test_text_from_reports_and_the_catalogue_is_escaped_in_the_rows_written_in_p
     index = html(client, "/en/indicators/")
     assert "Bold &lt;b&gt; &amp; co</a>" in index
     assert "Bold <b>" not in index
+
+
+def test_an_organisation_renamed_or_deactivated_shows_at_once(client):
+    """The organisation a page names is kept per process until the publication state moves
+    on; an edit to the organisation moves it."""
+    assert "高邮市总工会" in html(client, "/organisations/js-yz-gaoyou/")
+    assert "高邮市总工会" in html(client, "/compare/?parent=js-yz-gaoyou")
+    gaoyou = Organisation.objects.get(code="js-yz-gaoyou")
+    gaoyou.name = "高邮市总工会（新名）"
+    gaoyou.save()
+    assert "高邮市总工会（新名）" in html(client, "/organisations/js-yz-gaoyou/")
+    assert "高邮市总工会（新名）" in html(client, "/compare/?parent=js-yz-gaoyou")
+    gaoyou.is_active = False
+    gaoyou.save()
+    assert client.get("/organisations/js-yz-gaoyou/").status_code == 404
+    assert client.get("/compare/?parent=js-yz-gaoyou").status_code == 400
