@@ -241,6 +241,11 @@ else:
         }
     }
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 24 * 3600)
+# How long a process trusts its cached copy of the publication version. Redis is shared, and
+# an approval clears the copy there for every process. The in-process cache is not: another
+# worker's approval clears only its own copy, so each process reads the version again after
+# this many seconds and sees approvals and edits made elsewhere within them.
+PUBLICATION_STATE_SECONDS = None if REDIS_URL else env_int("PUBLICATION_STATE_SECONDS", 5)
 
 # Imports: the largest file accepted, and from what size a file is checked and applied in the
 # background while the page shows its progress (0: always).

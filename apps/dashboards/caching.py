@@ -47,7 +47,7 @@ def publication_state() -> tuple[int, float]:
 def _stored_state() -> tuple[int, float]:
     publication = Publication.current()
     state = (publication.version, publication.changed_at.timestamp())
-    cache.set(Publication.CACHE_KEY, state, timeout=None)
+    cache.set(Publication.CACHE_KEY, state, timeout=settings.PUBLICATION_STATE_SECONDS)
     return state
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -507,3 +510,20 @@ def test_an_organisation_renamed_or_deactivated_shows_at_once(client):
     gaoyou.save()
     assert client.get("/organisations/js-yz-gaoyou/").status_code == 404
     assert client.get("/compare/?parent=js-yz-gaoyou").status_code == 400
+
+
+def test_another_process_s_approval_reaches_this_process_within_seconds(client, settings):
+    """Without Redis each process caches the publication version for itself; an approval in
+    another worker clears only that worker's copy, so this one reads the version again after
+    PUBLICATION_STATE_SECONDS."""
+    from apps.dashboards.caching import publication_state
+    from apps.reports.models import Publication
+
+    assert settings.PUBLICATION_STATE_SECONDS == 5  # the default without REDIS_URL
+    before = publication_state()
+    # Another process approves: the version moves on in the database, not in this cache.
+    Publication.objects.filter(pk=1).update(version=F("version") + 1)
+    assert publication_state() == before
+    later = time.time() + settings.PUBLICATION_STATE_SECONDS + 1
+    with mock.patch("time.time", return_value=later):
+        assert publication_state()[0] == before[0] + 1
