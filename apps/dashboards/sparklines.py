@@ -33,7 +33,8 @@ def sparkline(values: list[Decimal | None]) -> SafeString:
     lines: list[str] = []
     dots: list[str] = []
     segment: list[str] = []
-    for x, number in zip(_xs(len(numbers)), numbers, strict=True):
+    # A missing year after the last ends the last segment too.
+    for x, number in zip((*_xs(len(numbers)), ""), (*numbers, None), strict=True):
         if number is None:
             if len(segment) > 1:
                 lines.append(f'<polyline points="{" ".join(segment)}" />')
@@ -42,8 +43,6 @@ def sparkline(values: list[Decimal | None]) -> SafeString:
         y = f"{bottom - (number - low) * scale:.1f}"
         segment.append(f"{x},{y}")
         dots.append(f'<circle cx="{x}" cy="{y}" r="1.6" />')
-    if len(segment) > 1:
-        lines.append(f'<polyline points="{" ".join(segment)}" />')
     return mark_safe(
         f'<svg class="sparkline" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" aria-hidden="true" focusable="false">'
