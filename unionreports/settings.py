@@ -252,6 +252,9 @@ PUBLICATION_STATE_SECONDS = None if REDIS_URL else env_int("PUBLICATION_STATE_SE
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20) * 1024 * 1024
 IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_KB", 200) * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000  # the report form has an input per indicator
+# The download of every published figure is written on request up to this many figures (a few
+# seconds); above it the site serves the file ``prepare_export`` wrote ahead of time.
+EXPORT_ON_REQUEST_MAX_FIGURES = env_int("EXPORT_ON_REQUEST_MAX_FIGURES", 500_000)
 PUBLIC_BROWSER_CACHE_SECONDS = env_int("PUBLIC_BROWSER_CACHE_SECONDS", 60)
 
 # Production hardening: on unless DEBUG; each can be turned off for a plain-HTTP intranet.

@@ -7,9 +7,12 @@ returns it as JSON, and ``?download=<table>&format=csv|xlsx`` returns any of its
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -20,14 +23,17 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import http_date
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from apps.indicators.choices import WorkArea
 from apps.indicators.models import Indicator
+from apps.indicators.numbers import format_number
 from apps.reports.exports import (
     XLSX_TYPE,
     csv_lines,
+    prepared_export,
     too_many_for_excel,
     value_rows,
     write_xlsx,
@@ -304,7 +310,10 @@ def _export_name(extension: str) -> str:
     return f"unionreports-values-{timezone.localdate():%Y%m%d}.{extension}"
 
 
-def export_values_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_values_csv(request: HttpRequest) -> HttpResponse:
+    count = selectors.published_figure_count()
+    if count > settings.EXPORT_ON_REQUEST_MAX_FIGURES:
+        return _prepared_export(request, count)
     response = StreamingHttpResponse(
         csv_lines(value_rows(), bom=True), content_type="text/csv; charset=utf-8"
     )
@@ -312,10 +321,40 @@ def export_values_csv(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
+def _prepared_export(request: HttpRequest, count: int) -> HttpResponse:
+    """Too many figures to write while someone waits (minutes of database and worker time at
+    national scale): the file prepare_export wrote, as of the time in its name."""
+    export = prepared_export()
+    if export is None:
+        response: HttpResponse = TemplateResponse(
+            request,
+            "dashboards/export_unavailable.html",
+            {"count": format_number(Decimal(count), compact=False)},
+            status=503,
+        )
+        response["Retry-After"] = "3600"
+        return response
+    stamp = timezone.localtime(export.built_at)
+    response = FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=f"unionreports-values-{stamp:%Y%m%d-%H%M}.zip",
+        content_type="application/zip",
+    )
+    response["Last-Modified"] = http_date(export.built_at.timestamp())
+    return response
+
+
 def export_values_xlsx(request: HttpRequest) -> HttpResponse:
-    # At national scale the data outgrows a worksheet: say so at once, rather than spend
-    # minutes writing a workbook Excel cannot open.
-    refused = too_many_for_excel(selectors.published_figure_count())
+    # At national scale the data outgrows a worksheet, and long before that a workbook takes
+    # too long to write on request: say so at once.
+    count = selectors.published_figure_count()
+    refused = too_many_for_excel(count)
+    if not refused and count > settings.EXPORT_ON_REQUEST_MAX_FIGURES:
+        refused = _(
+            "There are %(count)s figures, too many to write into a workbook while you wait. "
+            "Download them as CSV instead, or download the tables of a page."
+        ) % {"count": f"{count:,}"}
     if refused:
         return TemplateResponse(
             request, "dashboards/invalid.html", {"errors": {"format": [refused]}}, status=400

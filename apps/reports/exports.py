@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -22,7 +28,7 @@ from openpyxl.utils import get_column_letter
 
 from apps.indicators.numbers import plain
 
-from .models import Figure
+from .models import Figure, PreparedExport, Publication
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -115,6 +121,75 @@ def write_csv(rows: Iterable[list[str | int]], stream: IO[str], *, bom: bool = F
         stream.write(line)
         lines += 1
     return lines - 1  # the header is not a figure
+
+
+# --- the file of every figure, prepared ahead of time --------------------------------------
+
+
+def prepared_export() -> PreparedExport | None:
+    """The newest prepared file that is still in storage."""
+    for export in PreparedExport.objects.order_by("-version", "-built_at", "-pk")[:3]:
+        if default_storage.exists(export.file.name):
+            return export
+    return None
+
+
+def prepared_export_is_current(version: int | None = None) -> bool:
+    """Whether the newest prepared file holds the current (or given) publication version."""
+    if version is None:
+        version = Publication.current().version
+    latest = prepared_export()
+    return latest is not None and latest.version >= version
+
+
+def prepare_export(
+    *, force: bool = False, progress: Callable[[int], None] | None = None
+) -> PreparedExport | None:
+    """Write every published figure as CSV (with the byte-order mark Excel needs) into a zip
+    in the media storage, record it and remove the files it replaces. Nothing is done, and
+    None returned, when the newest file already holds the current publication version, unless
+    ``force``. ``progress`` is told how many figures are written so far."""
+    version = Publication.current().version  # read first: the file holds at least this
+    if not force and prepared_export_is_current(version):
+        return None
+    built_at = timezone.now()
+    stamp = f"{timezone.localtime(built_at):%Y%m%d-%H%M%S}"
+    lines = 0
+    with tempfile.TemporaryFile() as scratch:
+        with zipfile.ZipFile(scratch, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            member = zipfile.ZipInfo(
+                f"unionreports-values-{stamp}.csv",
+                date_time=timezone.localtime(built_at).timetuple()[:6],
+            )
+            member.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(member, "w", force_zip64=True) as stream:
+                batch: list[str] = []
+                for line in csv_lines(value_rows(), bom=True):
+                    batch.append(line)
+                    lines += 1
+                    if len(batch) == 10_000:
+                        stream.write("".join(batch).encode())
+                        batch.clear()
+                        if progress:
+                            progress(lines - 1)
+                stream.write("".join(batch).encode())
+        size = scratch.tell()
+        scratch.seek(0)
+        name = default_storage.save(f"exports/unionreports-values-{stamp}.zip", File(scratch))
+    with transaction.atomic():
+        PreparedExport.objects.create(
+            file=name, version=version, figures=lines - 1, size=size, built_at=built_at
+        )
+        # Two runs at once: the file of the newer data stays, whichever finished last.
+        newest, *older = PreparedExport.objects.select_for_update().order_by(
+            "-version", "-built_at", "-pk"
+        )
+        PreparedExport.objects.filter(pk__in=[export.pk for export in older]).delete()
+    for export in older:
+        default_storage.delete(export.file.name)
+    if progress:
+        progress(lines - 1)
+    return newest
 
 
 # One worksheet holds at most this many rows, the header included.

@@ -660,6 +660,27 @@ class Publication(models.Model):
         transaction.on_commit(lambda: cache.delete(cls.CACHE_KEY))
 
 
+class PreparedExport(models.Model):
+    """The file of every published figure, written ahead of time (``prepare_export``) for when
+    there are too many to write while someone waits: at national scale the download would take
+    minutes of database and worker time. The newest one is served; older ones are removed."""
+
+    file = models.FileField(_("file"), upload_to="exports/", max_length=200)
+    # The publication version read before the figures were: the file holds at least that.
+    version = models.PositiveBigIntegerField(_("publication version"))
+    figures = models.PositiveBigIntegerField(_("figures"))
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    built_at = models.DateTimeField(_("prepared at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("prepared export")
+        verbose_name_plural = _("prepared exports")
+        get_latest_by = "built_at"
+
+    def __str__(self) -> str:
+        return f"{self.file.name} ({self.figures} @ {self.version})"
+
+
 class ImportKind(models.TextChoices):
     REPORT = "report", _("one report (template)")
     VALUES = "values", _("many reports (long format)")

@@ -5,16 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
+from apps.dashboards.selectors import published_figure_count
 from apps.indicators.choices import Qualifier, Unit
 from apps.indicators.models import Indicator
 from apps.reports.exports import EXPORT_COLUMNS
-from apps.reports.models import Figure, Status
+from apps.reports.models import Figure, PreparedExport, Publication, Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +159,107 @@ def test_more_figures_than_a_worksheet_holds_are_refused_with_a_message(client, 
     assert "CSV" in page
     with pytest.raises(CommandError, match="Excel worksheet"):
         call_command("export_values", "--format", "xlsx", "--output", "/tmp/never.xlsx")
+
+
+# --- more figures than the site writes on request: the prepared file -------------------------
+
+
+def _unzipped(data: bytes) -> list[dict[str, str]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        (member,) = archive.infolist()
+        assert member.filename.endswith(".csv")
+        assert member.date_time[0] >= 2026, "dated when it was prepared"
+        name = member.filename
+        text = archive.read(name).decode("utf-8")
+    assert text.startswith("\ufeff"), "a BOM lets Excel read the Chinese text"
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+def prepare(*args: str) -> str:
+    out = io.StringIO()
+    call_command("prepare_export", "--quiet", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def many_figures(settings):
+    """The site treats the demo's figures as too many to write on request."""
+    settings.EXPORT_ON_REQUEST_MAX_FIGURES = 10
+
+
+def test_too_many_figures_and_no_prepared_file_says_so_without_reading_them(
+    client, many_figures, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(3):
+        response = client.get("/en/export/values.csv")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "3600"
+    page = response.content.decode()
+    assert "The file of all figures is not ready yet" in page
+    count = published_figure_count()  # from the summary: counting 30 million rows takes long
+    assert count > 100
+    assert f"There are about {count:,} published figures" in page
+    chinese = client.get("/export/values.csv").content.decode()
+    assert "全部公开数据的文件尚未准备好" in chinese
+
+
+def test_the_prepared_file_holds_what_export_values_writes_and_the_site_serves_it(
+    client, many_figures
+):
+    assert "Prepared" in prepare()
+    export = PreparedExport.objects.get()
+    assert export.version == Publication.current().version
+    assert export.figures == len(export_csv())
+    response = client.get("/export/values.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert re.search(
+        r'attachment; filename="unionreports-values-\d{8}-\d{4}\.zip"',
+        response["Content-Disposition"],
+    )
+    assert response["Last-Modified"]
+    data = b"".join(response.streaming_content)
+    assert len(data) == export.size
+    assert _unzipped(data) == export_csv()
+
+
+def test_the_prepared_file_is_written_again_only_after_a_publication(client, many_figures):
+    prepare()
+    first = PreparedExport.objects.get()
+    assert "up to date" in prepare()
+    assert PreparedExport.objects.get() == first
+
+    organisation = factories.organisation(code="test-prepared")
+    report = factories.report(organisation, 2041)
+    factories.figure(report, Indicator.objects.get(code="unions_total"), 123)
+    factories.move_to(report, Status.APPROVED)  # the approval moves the version on
+    assert "Prepared" in prepare()
+    second = PreparedExport.objects.get()  # the earlier one is gone, and its file with it
+    assert second.version > first.version
+    assert not default_storage.exists(first.file.name)
+    assert default_storage.exists(second.file.name)
+    rows = _unzipped(b"".join(client.get("/export/values.csv").streaming_content))
+    assert rows == export_csv()
+    assert [r["value"] for r in rows if r["org_code"] == "test-prepared"] == ["123"]
+
+    assert "Prepared" in prepare("--force")
+    assert PreparedExport.objects.get().pk != second.pk
+
+
+def test_a_prepared_file_missing_from_the_storage_is_not_served(client, many_figures):
+    prepare()
+    default_storage.delete(PreparedExport.objects.get().file.name)
+    assert client.get("/export/values.csv").status_code == 503
+    assert "Prepared" in prepare(), "a file that is gone is written again"
+
+
+def test_few_figures_are_still_written_on_request_even_with_a_prepared_file(client):
+    prepare()
+    response = client.get("/export/values.csv")
+    assert response["Content-Type"].startswith("text/csv")
+
+
+def test_a_workbook_of_too_many_figures_to_write_on_request_is_refused(client, many_figures):
+    response = client.get("/en/export/values.xlsx")
+    assert response.status_code == 400
+    assert "too many to write into a workbook while you wait" in response.content.decode()
