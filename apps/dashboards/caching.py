@@ -26,8 +26,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from django.utils.translation import get_language, get_language_from_path
 
+from apps.i18n import page_language
 from apps.indicators.models import Indicator
-from apps.indicators.numbers import page_language
 from apps.organizations.models import Organisation
 from apps.reports.models import Publication
 

@@ -14,9 +14,10 @@ from django.db.models import Prefetch, Q, QuerySet, Sum, prefetch_related_object
 from django.shortcuts import get_object_or_404
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
+from apps.i18n import current_language
 from apps.indicators.choices import Measure, WorkArea
 from apps.indicators.models import Indicator
 from apps.indicators.numbers import format_figure, format_number
@@ -75,7 +76,7 @@ def ancestors(organisation: Organisation) -> list[Organisation]:
 
 
 def url_with(name: str, *args: Any, **params: Any) -> str:
-    url = _reverse(name, args, get_language(), get_script_prefix())
+    url = _reverse(name, args, current_language(), get_script_prefix())
     query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
     return f"{url}?{query}" if query else url
 

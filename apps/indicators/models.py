@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from apps.i18n import choice_label, is_english
 
 from .choices import COUNT_UNITS, Breakdown, Kind, Measure, Unit, WorkArea, measure_of
 
@@ -163,14 +164,11 @@ class Indicator(models.Model):
     def get_unit_display(self) -> str:
         """The unit's label in the current language. Replaces Django's generated method, which
         rebuilds a dictionary of every choice on each call: the pages call this per row."""
-        try:
-            return str(Unit(self.unit).label)
-        except ValueError:
-            return self.unit
+        return choice_label(Unit, self.unit)
 
     @property
     def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
+        if self.name_en and is_english():
             return self.name_en
         return self.name
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from apps.i18n import is_english
 
 from .choices import Measure, Qualifier, Unit, measure_of
 
@@ -341,25 +339,8 @@ def as_written(value: Decimal, qualifier: str = Qualifier.EXACT, unit: str | Non
 # --- formatting --------------------------------------------------------------------------
 
 
-# Set while a public page is built (apps.dashboards.caching.public_page): the request's language
-# does not change while it renders, and asking Django for it costs more than formatting a
-# figure, thousands of times on a national table.
-_page_language: ContextVar[str | None] = ContextVar("unionreports_page_language", default=None)
-
-
-@contextmanager
-def page_language(language: str) -> Iterator[None]:
-    """Format in ``language`` within this block without asking Django for it each time."""
-    token = _page_language.set(language)
-    try:
-        yield
-    finally:
-        _page_language.reset(token)
-
-
 def _is_chinese() -> bool:
-    language = _page_language.get() or get_language() or "zh-hans"
-    return not language.startswith("en")
+    return not is_english()
 
 
 # Plain strings for the hot path below: comparing with an enum member costs several times more

@@ -15,8 +15,9 @@ from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q, Subquery
 from django.dispatch import Signal
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from apps.i18n import choice_label, is_english
 
 # Sent inside Organisation.save() when an organisation is added to the tree or moved within it
 # (organisation=, created=, former_parent_id=); summaries of the tree follow it.
@@ -145,20 +146,17 @@ class Organisation(models.Model):
     def get_level_display(self) -> str:
         """The level's label in the current language, without the dictionary of every choice
         that Django's generated method builds on each call (tables list many organisations)."""
-        try:
-            return str(Level(self.level).label)
-        except ValueError:
-            return self.level
+        return choice_label(Level, self.level)
 
     @property
     def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
+        if self.name_en and is_english():
             return self.name_en
         return self.name
 
     @property
     def display_short_name(self) -> str:
-        if self.short_name_en and (get_language() or "").startswith("en"):
+        if self.short_name_en and is_english():
             return self.short_name_en
         return self.short_name
 

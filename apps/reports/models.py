@@ -12,9 +12,9 @@ from django.db.models.functions import Round
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from apps.i18n import is_english
 from apps.indicators.choices import Measure, Qualifier, WorkArea
 from apps.indicators.models import Indicator
 from apps.indicators.numbers import format_figure, plain
@@ -44,7 +44,7 @@ class ReportLocked(ValidationError):
 
 def period_label(start: int, end: int) -> str:
     """2011年 / 2014—2019年 in Chinese; 2011 / 2014–2019 in English."""
-    english = (get_language() or "").startswith("en")
+    english = is_english()
     if start == end:
         return str(start) if english else f"{start}年"
     return f"{start}–{end}" if english else f"{start}—{end}年"
