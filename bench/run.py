@@ -229,6 +229,10 @@ def samples(database_url: str, per_type: int) -> dict[str, list[Sample]]:
         "overview": [Sample(f"/?organisation={c}", floors.overview(c)) for c in spread],
         "compare": [Sample("/compare/", floors.compare(None))]
         + [Sample(f"/compare/?parent={c}", floors.compare(c)) for c in parents],
+        "compare per 10,000": [
+            Sample(f"/compare/?parent={c}&per=members", floors.compare(c, "members"))
+            for c in parents
+        ],
         "indicator index": [Sample("/indicators/", floors.indicator_index())],
         "indicator": [
             Sample(f"/indicators/{i}/?parent={c}", floors.indicator(i, c))
@@ -292,7 +296,7 @@ class floors:
         return run
 
     @staticmethod
-    def compare(code: str | None) -> Callable[[psycopg.Connection], Any]:
+    def compare(code: str | None, per: str = "") -> Callable[[psycopg.Connection], Any]:
         def run(c: psycopg.Connection) -> Any:
             if code is None:
                 parent, start, end = c.execute(
@@ -308,7 +312,7 @@ class floors:
                     "ORDER BY s.period_end DESC, s.period_start LIMIT 1",
                     [code],
                 ).fetchone()
-            return c.execute(
+            figures = c.execute(
                 "SELECT r.organisation_id, f.indicator_id, f.period_start, f.value, f.qualifier "
                 "FROM reports_figure f JOIN reports_report r ON r.id = f.report_id "
                 "JOIN organizations_organisation o ON o.id = r.organisation_id "
@@ -317,6 +321,18 @@ class floors:
                 " OR (r.period_start = %s AND r.period_end = %s))",
                 [parent, start, end, start - 1, start - 1],
             ).fetchall()
+            if not per:
+                return figures
+            bases = c.execute(  # the members (or employees) to divide by
+                "SELECT r.organisation_id, f.value "
+                "FROM reports_figure f JOIN reports_report r ON r.id = f.report_id "
+                "JOIN organizations_organisation o ON o.id = r.organisation_id "
+                "JOIN indicators_indicator i ON i.id = f.indicator_id "
+                f"WHERE o.parent_id = %s AND i.code = %s AND {floors.PUBLISHED} "
+                "AND r.period_start = %s AND r.period_end = %s",
+                [parent, f"{per}_total", start, end],
+            ).fetchall()
+            return figures, bases
 
         return run
 

@@ -403,16 +403,10 @@ def compare(
     # Plain tuples, not model instances or dicts: a national comparison reads thousands.
     rows: list[tuple[int, int, int, int, Decimal, str]] = []
     if wanted:
-        selected = figures.filter(in_periods(*wanted))
-        if base_code:
-            # The normalising figures, whatever the work area filter says.
-            selected = published_figures().filter(
-                Q(pk__in=selected.values("pk"))
-                | Q(indicator__code=base_code, report__organisation__parent=parent),
-                in_periods(*wanted),
-            )
         rows = list(
-            selected.order_by().values_list(
+            figures.filter(in_periods(*wanted))
+            .order_by()
+            .values_list(
                 "indicator_id",
                 "report__organisation_id",
                 "period_start",
@@ -422,11 +416,10 @@ def compare(
             )
         )
     known = catalogue()
-    # (indicator, organisation, start, end) → (value, qualifier)
-    values: dict[tuple[int, int, int, int], tuple[Decimal, str]] = {
-        (ind, org, start, end): (value, qualifier)
-        for ind, org, start, end, value, qualifier in rows
-    }
+    # (indicator, start, end) → {organisation: (value, qualifier)}
+    values: dict[tuple[int, int, int], dict[int, tuple[Decimal, str]]] = defaultdict(dict)
+    for ind, org, start, end, value, qualifier in rows:
+        values[ind, start, end][org] = (value, qualifier)
     indicators = sorted(
         (
             known[pk]
@@ -435,14 +428,21 @@ def compare(
         ),
         key=lambda i: (i.position, i.code),
     )
-    base = next((i for i in known.values() if i.code == base_code), None) if base_code else None
     bases: dict[int, Decimal] = {}
-    if base is not None and period:
-        bases = {
-            org: value
-            for ind, org, start, end, value, _q in rows
-            if ind == base.pk and start == period.start and end == period.end
-        }
+    if base_code and period:
+        # The normalising figures, whatever the work area filter says. A query of their own:
+        # folded into the one above (figure in the filtered set OR normaliser) PostgreSQL
+        # read every figure of the period, seconds at national scale.
+        bases = dict(
+            published_figures()
+            .filter(
+                in_periods(period),
+                indicator__code=base_code,
+                report__organisation__parent=parent,
+            )
+            .order_by()
+            .values_list("report__organisation_id", "value")
+        )
     title = _("%(parent)s: organisations below, %(period)s") % {
         "parent": parent.display_name,
         "period": period.label if period else "—",
@@ -477,15 +477,9 @@ def compare(
     per_unit = _("per 10,000 members") if per == "members" else _("per 10,000 employees")
     for indicator in indicators:
         ind = indicator.pk
-        current = (
-            {
-                pk: values[(ind, pk, period.start, period.end)]
-                for pk in child_ids
-                if (ind, pk, period.start, period.end) in values
-            }
-            if period
-            else {}
-        )
+        in_period = values.get((ind, period.start, period.end), {}) if period else {}
+        current = {pk: in_period[pk] for pk in child_ids if pk in in_period}
+        before_period = values.get((ind, previous.start, previous.end), {}) if previous else {}
         if not current:
             continue
         normalisable = (
@@ -524,7 +518,7 @@ def compare(
             if rank and several:
                 hints.append(rank_label % {"rank": rank})
             if previous and not normalisable:
-                before = values.get((ind, child_id, previous.start, previous.end))
+                before = before_period.get(child_id)
                 if before is not None:
                     change = _change(value, before[0])
                     if change:

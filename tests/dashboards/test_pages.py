@@ -276,6 +276,25 @@ def test_compare_normalises_per_10000_members(client):
     assert row[kunshan].text == "—"  # no members figure: nothing to divide by
 
 
+def test_compare_normalises_when_the_work_area_leaves_the_members_out(client):
+    # Members are in the organisation area; the services area shows funds per 10,000 members.
+    organisations = add_reports("js-sz", 2, years=range(2006, 2007), prefix="norm")
+    response = get(client, "/compare/?parent=js-sz&period=2006&area=services&per=members")
+    table = response.context["view"].table
+    assert [row[0].text for row in table.rows] == ["筹措帮扶经费"]
+    figures = {
+        f.indicator.code: f.value
+        for f in Figure.objects.filter(
+            report__organisation=organisations[1], report__period_start=2006
+        ).select_related("indicator")
+        if f.report.period_end == 2006
+    }
+    expected = (figures["assistance_funds_raised"] / figures["members_total"] * 10000).quantize(
+        Decimal("0.01")
+    )
+    assert table.rows[0][table.columns.index(organisations[1].short_name)].value == expected
+
+
 def test_term_reports_are_labelled_and_kept_out_of_yearly_trends(client):
     response = get(client, "/indicators/unions_total/?parent=js-yz")
     view = response.context["view"]
