@@ -3,8 +3,10 @@ scoped through ``apps.reports.access``; every write goes through ``apps.reports.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
@@ -16,6 +18,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,6 +26,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.indicators.numbers import format_number
 from apps.organizations.models import Organisation, OrganisationAncestry
 
 from . import access, batches, selectors, services
@@ -41,6 +45,8 @@ from .models import (
     ImportKind,
     ImportStatus,
     Initiative,
+    PreparedExport,
+    Publication,
     Report,
     ReportSection,
     Status,
@@ -942,3 +948,63 @@ class ImportBatchAdmin(ScopedAdminMixin, admin.ModelAdmin):
         response = HttpResponse(problems_csv(problems), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-problems.csv"'
         return response
+
+
+# --- the prepared file of every figure -------------------------------------------------------
+
+
+@admin.register(PreparedExport)
+class PreparedExportAdmin(admin.ModelAdmin):
+    """What ``prepare_export`` (cron) wrote, for administrators: whether the file the site
+    serves holds what is published now. Read-only: the command writes and removes them."""
+
+    list_display = ["built_at", "version", "is_current", "figures_display", "size_display"]
+    ordering = ["-version", "-built_at", "-pk"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: PreparedExport | None = None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: PreparedExport | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: PreparedExport | None = None
+    ) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra_context = {
+            **(extra_context or {}),
+            "subtitle": _(
+                "Written by “python manage.py prepare_export” (run it from cron) when there are "
+                "more than %(limit)s published figures; the site serves the newest as the "
+                "download of all figures. Current publication version: %(version)s."
+            )
+            % {
+                "limit": format_number(
+                    Decimal(settings.EXPORT_ON_REQUEST_MAX_FIGURES), compact=False
+                ),
+                "version": Publication.current().version,
+            },
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=gettext_lazy("holds what is published now"), boolean=True)
+    def is_current(self, obj: PreparedExport) -> bool:
+        return obj.version >= Publication.current().version
+
+    @admin.display(description=gettext_lazy("figures"), ordering="figures")
+    def figures_display(self, obj: PreparedExport) -> str:
+        return format_number(Decimal(obj.figures), compact=False)
+
+    @admin.display(description=gettext_lazy("size"), ordering="size")
+    def size_display(self, obj: PreparedExport) -> str:
+        return filesizeformat(obj.size)

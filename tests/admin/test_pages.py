@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from apps.organizations.models import Organisation
-from apps.reports.models import AuditEntry, ImportBatch, Report
+from apps.reports.models import AuditEntry, ImportBatch, PreparedExport, Report
 
 pytestmark = pytest.mark.django_db
 
 MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
-# Registered for looking only: the sign-in records of django-axes and our change records.
-READ_ONLY = {AccessAttempt, AccessLog, AccessFailureLog, AuditEntry, ImportBatch}
+# Registered for looking only: the sign-in records of django-axes, our change records, import
+# batches and the prepared file of every figure.
+READ_ONLY = {AccessAttempt, AccessLog, AccessFailureLog, AuditEntry, ImportBatch, PreparedExport}
 
 
 @pytest.fixture
@@ -43,6 +44,10 @@ def make_instance(model):
         batch.file.save("demo.csv", ContentFile(b"org_code\n"), save=False)
         batch.save()
         return batch
+    if model is PreparedExport:
+        return PreparedExport.objects.create(
+            file="exports/demo.zip", version=1, figures=3, size=100
+        )
     if model is AccessFailureLog:
         return AccessFailureLog.objects.create(
             username="gaoyou", ip_address="10.0.0.1", user_agent="test"

@@ -9,6 +9,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
@@ -263,3 +264,21 @@ def test_a_workbook_of_too_many_figures_to_write_on_request_is_refused(client, m
     response = client.get("/en/export/values.xlsx")
     assert response.status_code == 400
     assert "too many to write into a workbook while you wait" in response.content.decode()
+
+
+def test_administrators_see_whether_the_prepared_file_is_current(client, many_figures):
+    prepare()
+    export = PreparedExport.objects.get()
+    client.force_login(get_user_model().objects.get(username="admin"))
+    page = client.get("/en/admin/reports/preparedexport/").content.decode()
+    assert f"Current publication version: {Publication.current().version}" in page
+    assert f"{export.figures:,}" in page
+    assert page.count('alt="True"') == 1  # holds what is published now
+
+    Publication.bump()  # an approval or a reopening
+    page = client.get("/admin/reports/preparedexport/").content.decode()
+    assert "当前发布版本" in page
+    assert page.count('alt="False"') == 1
+
+    client.force_login(get_user_model().objects.get(username="gaoyou"))
+    assert client.get("/admin/reports/preparedexport/").status_code == 403
