@@ -10,7 +10,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.http import (
     FileResponse,
     Http404,
@@ -34,9 +33,10 @@ from apps.reports.exports import (
     XLSX_TYPE,
     csv_lines,
     prepared_export,
-    too_many_for_excel,
     value_rows,
+    workbook_refused_on_request,
     write_xlsx,
+    written_on_request,
 )
 
 from . import selectors
@@ -312,7 +312,7 @@ def _export_name(extension: str) -> str:
 
 def export_values_csv(request: HttpRequest) -> HttpResponse:
     count = selectors.published_figure_count()
-    if count > settings.EXPORT_ON_REQUEST_MAX_FIGURES:
+    if not written_on_request(count):
         return _prepared_export(request, count)
     response = StreamingHttpResponse(
         csv_lines(value_rows(), bom=True), content_type="text/csv; charset=utf-8"
@@ -348,13 +348,7 @@ def _prepared_export(request: HttpRequest, count: int) -> HttpResponse:
 def export_values_xlsx(request: HttpRequest) -> HttpResponse:
     # At national scale the data outgrows a worksheet, and long before that a workbook takes
     # too long to write on request: say so at once.
-    count = selectors.published_figure_count()
-    refused = too_many_for_excel(count)
-    if not refused and count > settings.EXPORT_ON_REQUEST_MAX_FIGURES:
-        refused = _(
-            "There are %(count)s figures, too many to write into a workbook while you wait. "
-            "Download them as CSV instead, or download the tables of a page."
-        ) % {"count": f"{count:,}"}
+    refused = workbook_refused_on_request(selectors.published_figure_count())
     if refused:
         return TemplateResponse(
             request, "dashboards/invalid.html", {"errors": {"format": [refused]}}, status=400

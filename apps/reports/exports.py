@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -26,7 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from apps.indicators.numbers import plain
+from apps.indicators.numbers import format_number, plain
 
 from .models import Figure, PreparedExport, Publication
 
@@ -196,6 +197,10 @@ def prepare_export(
 EXCEL_MAX_ROWS = 1_048_576
 
 
+def _count(count: int) -> str:
+    return format_number(Decimal(count), compact=False)
+
+
 def too_many_for_excel(count: int) -> str:
     """A message when ``count`` figures do not fit into one worksheet, else ""."""
     if count < EXCEL_MAX_ROWS:
@@ -203,7 +208,26 @@ def too_many_for_excel(count: int) -> str:
     return _(
         "There are %(count)s figures, more than an Excel worksheet holds (%(limit)s rows). "
         "Download them as CSV instead, or download the tables of a page."
-    ) % {"count": f"{count:,}", "limit": f"{EXCEL_MAX_ROWS:,}"}
+    ) % {"count": _count(count), "limit": _count(EXCEL_MAX_ROWS)}
+
+
+def written_on_request(count: int) -> bool:
+    """Whether the site writes the file of ``count`` figures while someone waits; above
+    EXPORT_ON_REQUEST_MAX_FIGURES it serves the file prepare_export wrote instead."""
+    return count <= settings.EXPORT_ON_REQUEST_MAX_FIGURES
+
+
+def workbook_refused_on_request(count: int) -> str:
+    """A message when the site will not write a workbook of ``count`` figures on request (it
+    does not fit into a worksheet, or would take too long), else ""."""
+    if refused := too_many_for_excel(count):
+        return refused
+    if written_on_request(count):
+        return ""
+    return _(
+        "There are %(count)s figures, too many to write into a workbook while you wait. "
+        "Download them as CSV instead, or download the tables of a page."
+    ) % {"count": _count(count)}
 
 
 def _append_header(sheet: Any, titles: Iterable[str]) -> None:

@@ -260,10 +260,21 @@ def test_few_figures_are_still_written_on_request_even_with_a_prepared_file(clie
     assert response["Content-Type"].startswith("text/csv")
 
 
-def test_a_workbook_of_too_many_figures_to_write_on_request_is_refused(client, many_figures):
+def test_a_workbook_of_too_many_figures_to_write_on_request_is_refused(
+    client, many_figures, monkeypatch
+):
+    from apps.dashboards import selectors
+
+    count = 600_000  # fits into a worksheet, but not to be written while someone waits
+    monkeypatch.setattr(selectors, "published_figure_count", lambda: count)
     response = client.get("/en/export/values.xlsx")
     assert response.status_code == 400
-    assert "too many to write into a workbook while you wait" in response.content.decode()
+    page = response.content.decode()
+    assert "too many to write into a workbook while you wait" in page
+    assert f"There are {count:,} figures" in page
+    chinese = client.get("/export/values.xlsx").content.decode()
+    assert f"共有 {count} 个数据" in chinese  # Chinese writes no thousands separator
+    assert f"{count:,}" not in chinese
 
 
 def test_administrators_see_whether_the_prepared_file_is_current(client, many_figures):
