@@ -1,7 +1,7 @@
 """The request's language on the hot path of the public pages.
 
 Django keeps the active language in an ``asgiref`` Local: each ``get_language()`` costs about a
-microsecond, and each lazy choice label (``Unit.PERSON.label``) costs a gettext lookup on top.
+microsecond, and each lazy choice label (``Unit.PERSONS.label``) costs a gettext lookup on top.
 A national table asks for them thousands of times (names, units, links, numbers), so a public
 page sets its language once (``page_language``) and the code below reads it from a ContextVar,
 and remembers each choice label per language. Outside such a block everything falls back to
