@@ -20,7 +20,7 @@ from django.utils.translation import ngettext, pgettext
 from apps.i18n import current_language
 from apps.indicators.choices import Measure, WorkArea
 from apps.indicators.models import Indicator
-from apps.indicators.numbers import format_figure, format_number
+from apps.indicators.numbers import format_count, format_figure
 from apps.organizations.models import Organisation
 from apps.reports.models import Figure, Honour, Initiative, Report
 
@@ -479,9 +479,9 @@ def compare(
         ind = indicator.pk
         in_period = values.get((ind, period.start, period.end), {}) if period else {}
         current = {pk: in_period[pk] for pk in child_ids if pk in in_period}
-        before_period = values.get((ind, previous.start, previous.end), {}) if previous else {}
         if not current:
             continue
+        before_period = values.get((ind, previous.start, previous.end), {}) if previous else {}
         normalisable = (
             bool(per) and indicator.measure != Measure.RATE and indicator.code != base_code
         )
@@ -815,7 +815,7 @@ def catalogue_by_area() -> list[CatalogueGroup]:
         details = escape_text(indicator.get_unit_display())
         if count:
             figures = ngettext("%(count)s figure", "%(count)s figures", count) % {
-                "count": format_number(Decimal(count), compact=False)
+                "count": format_count(count)
             }
             details += f" · {escape_text(figures)}"
         url = url_with("dashboards:indicator", indicator.code)

@@ -7,7 +7,6 @@ returns it as JSON, and ``?download=<table>&format=csv|xlsx`` returns any of its
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django.http import (
@@ -28,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from apps.indicators.choices import WorkArea
 from apps.indicators.models import Indicator
-from apps.indicators.numbers import format_number
+from apps.indicators.numbers import format_count
 from apps.reports.exports import (
     XLSX_TYPE,
     csv_lines,
@@ -329,7 +328,7 @@ def _prepared_export(request: HttpRequest, count: int) -> HttpResponse:
         response: HttpResponse = TemplateResponse(
             request,
             "dashboards/export_unavailable.html",
-            {"count": format_number(Decimal(count), compact=False)},
+            {"count": format_count(count)},
             status=503,
         )
         response["Retry-After"] = "3600"

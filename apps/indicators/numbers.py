@@ -382,6 +382,12 @@ def format_number(value: Decimal, *, compact: bool = True, chinese: bool | None 
     return f"{int(whole):,}{point}{fraction}"
 
 
+def format_count(count: int) -> str:
+    """A count of things (figures, rows) in full: "28,513,280" in English, "28513280" in
+    Chinese; never in 万."""
+    return format_number(Decimal(count), compact=False)
+
+
 def format_figure(
     value: Decimal | None,
     qualifier: str = Qualifier.EXACT,

@@ -3,13 +3,12 @@ scoped through ``apps.reports.access``; every write goes through ``apps.reports.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Subquery
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -26,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.indicators.numbers import format_number
+from apps.indicators.numbers import format_count
 from apps.organizations.models import Organisation, OrganisationAncestry
 
 from . import access, batches, selectors, services
@@ -989,21 +988,36 @@ class PreparedExportAdmin(admin.ModelAdmin):
                 "download of all figures. Current publication version: %(version)s."
             )
             % {
-                "limit": format_number(
-                    Decimal(settings.EXPORT_ON_REQUEST_MAX_FIGURES), compact=False
-                ),
+                "limit": format_count(settings.EXPORT_ON_REQUEST_MAX_FIGURES),
                 "version": Publication.current().version,
             },
         }
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description=gettext_lazy("holds what is published now"), boolean=True)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PreparedExport]:
+        # Whether each holds the current version, in the list's own query (not one per row).
+        current = Publication.objects.filter(pk=Publication.current().pk).values("version")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                holds_current=ExpressionWrapper(
+                    Q(version__gte=Subquery(current)), output_field=BooleanField()
+                )
+            )
+        )
+
+    @admin.display(
+        description=gettext_lazy("holds what is published now"),
+        boolean=True,
+        ordering="holds_current",
+    )
     def is_current(self, obj: PreparedExport) -> bool:
-        return obj.version >= Publication.current().version
+        return obj.holds_current
 
     @admin.display(description=gettext_lazy("figures"), ordering="figures")
     def figures_display(self, obj: PreparedExport) -> str:
-        return format_number(Decimal(obj.figures), compact=False)
+        return format_count(obj.figures)
 
     @admin.display(description=gettext_lazy("size"), ordering="size")
     def size_display(self, obj: PreparedExport) -> str:

@@ -27,7 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from apps.indicators.numbers import format_number, plain
+from apps.indicators.numbers import format_count, plain
 
 from .models import Figure, PreparedExport, Publication
 
@@ -197,10 +197,6 @@ def prepare_export(
 EXCEL_MAX_ROWS = 1_048_576
 
 
-def _count(count: int) -> str:
-    return format_number(Decimal(count), compact=False)
-
-
 def too_many_for_excel(count: int) -> str:
     """A message when ``count`` figures do not fit into one worksheet, else ""."""
     if count < EXCEL_MAX_ROWS:
@@ -208,7 +204,7 @@ def too_many_for_excel(count: int) -> str:
     return _(
         "There are %(count)s figures, more than an Excel worksheet holds (%(limit)s rows). "
         "Download them as CSV instead, or download the tables of a page."
-    ) % {"count": _count(count), "limit": _count(EXCEL_MAX_ROWS)}
+    ) % {"count": format_count(count), "limit": format_count(EXCEL_MAX_ROWS)}
 
 
 def written_on_request(count: int) -> bool:
@@ -227,7 +223,7 @@ def workbook_refused_on_request(count: int) -> str:
     return _(
         "There are %(count)s figures, too many to write into a workbook while you wait. "
         "Download them as CSV instead, or download the tables of a page."
-    ) % {"count": _count(count)}
+    ) % {"count": format_count(count)}
 
 
 def _append_header(sheet: Any, titles: Iterable[str]) -> None:

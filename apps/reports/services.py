@@ -397,12 +397,13 @@ def _compute_rates_for(reports: list[Report], user) -> list[AuditEntry]:
         return []
     by_id = {r.pk: r for r in reports}
     needed = {i.numerator_id for i in computed} | {i.denominator_id for i in computed}
+    computed_ids = {i.pk for i in computed}
     parts: dict[tuple[int, int], Figure] = {}
     current: dict[tuple[int, int], Figure] = {}
     for figure in Figure.objects.filter(
-        report_id__in=by_id, indicator_id__in=needed | {i.pk for i in computed}
+        report_id__in=by_id, indicator_id__in=needed | computed_ids
     ):
-        target = current if figure.indicator_id in {i.pk for i in computed} else parts
+        target = current if figure.indicator_id in computed_ids else parts
         target[(figure.report_id, figure.indicator_id)] = figure
     entries, creates, updates, deletes = [], [], [], []
     for report in reports:

@@ -13,6 +13,7 @@ from apps.indicators.choices import Qualifier, Unit
 from apps.indicators.numbers import (
     MAX_ABS_VALUE,
     FigureParseError,
+    format_count,
     format_figure,
     parse_figure,
     plain,
@@ -192,3 +193,9 @@ def test_plain_never_uses_exponents():
     assert plain(D("31800.0000")) == "31800"
     assert plain(D("35.8500")) == "35.85"
     assert plain(D("0.0000")) == "0"
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "28,513,280"), ("zh-hans", "28513280")])
+def test_counts_are_written_in_full_never_in_wan(language, shown):
+    with translation.override(language):
+        assert format_count(28_513_280) == shown
