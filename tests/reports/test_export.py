@@ -293,3 +293,17 @@ def test_administrators_see_whether_the_prepared_file_is_current(client, many_fi
 
     client.force_login(get_user_model().objects.get(username="gaoyou"))
     assert client.get("/admin/reports/preparedexport/").status_code == 403
+
+
+def test_export_shows_progress_on_stderr_and_leaves_the_csv_clean():
+    out, err = io.StringIO(), io.StringIO()
+    call_command("export_values", stdout=out, stderr=err)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert rows
+    assert rows == export_csv()
+    assert out.getvalue().splitlines()[0] == ",".join(COLUMNS), "nothing but the CSV"
+    assert f"{len(rows)}/{len(rows)}" in err.getvalue()
+    assert "100%" in err.getvalue()
+    quiet = io.StringIO()
+    call_command("export_values", "--quiet", stdout=io.StringIO(), stderr=quiet)
+    assert quiet.getvalue() == ""

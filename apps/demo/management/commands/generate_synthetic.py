@@ -9,8 +9,8 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
+from apps.commands import progress_bar
 from apps.demo import synthetic
 from apps.indicators.catalogue import load_catalogue
 from apps.organizations.models import Organisation
@@ -44,9 +44,7 @@ class Command(BaseCommand):
         shape = synthetic.shape_for(orgs)
         reports = shape.total * years
         started = time.perf_counter()
-        bar = tqdm(
-            total=reports, unit="reports", disable=quiet, file=self.stderr._out, smoothing=0.1
-        )
+        bar = progress_bar(self.stderr, quiet=quiet, total=reports, unit="reports", smoothing=0.1)
         done = [0]
 
         def progress(count: int) -> None:

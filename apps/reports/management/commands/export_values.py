@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.commands import counted, progress_bar
+from apps.dashboards.selectors import published_figure_count
 from apps.reports.exports import (
     published_figures,
     too_many_for_excel,
@@ -29,9 +31,16 @@ class Command(BaseCommand):
             action="store_true",
             help="Start the CSV with a byte-order mark, for Excel.",
         )
+        parser.add_argument("--quiet", action="store_true", help="No progress bar.")
 
     def handle(
-        self, *args: Any, format: str, output: str | None, bom: bool, **options: Any
+        self,
+        *args: Any,
+        format: str,
+        output: str | None,
+        bom: bool,
+        quiet: bool,
+        **options: Any,
     ) -> None:
         if format == "xlsx":
             if not output:
@@ -39,12 +48,23 @@ class Command(BaseCommand):
             refused = too_many_for_excel(published_figures().count())
             if refused:
                 raise CommandError(refused)
-            count = write_xlsx(value_rows(), output)
-        elif output:
-            with open(output, "w", encoding="utf-8", newline="") as stream:
-                count = write_csv(value_rows(), stream, bom=bom)
-        else:
-            # Every CSV line ends in "\n", so the wrapper adds nothing to it.
-            count = write_csv(value_rows(), self.stdout, bom=bom)  # type: ignore[arg-type]
+        # On standard error, so that a CSV written to standard output stays clean.
+        bar = progress_bar(
+            self.stderr,
+            quiet=quiet,
+            total=published_figure_count(),
+            unit="figures",
+            unit_scale=True,
+        )
+        rows = counted(value_rows(), bar)  # finishes the bar when the last row is read
+        with bar:  # and closes it on an error
+            if format == "xlsx":
+                count = write_xlsx(rows, output)
+            elif output:
+                with open(output, "w", encoding="utf-8", newline="") as stream:
+                    count = write_csv(rows, stream, bom=bom)
+            else:
+                # Every CSV line ends in "\n", so the wrapper adds nothing to it.
+                count = write_csv(rows, self.stdout, bom=bom)  # type: ignore[arg-type]
         if output:
             self.stderr.write(f"{count} figures written to {output}")

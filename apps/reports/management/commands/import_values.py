@@ -12,8 +12,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
+from apps.commands import progress_bar
 from apps.reports import imports, services
 
 
@@ -59,12 +59,8 @@ class Command(BaseCommand):
             table = imports.read_table(file, file.name, imports.LONG_COLUMNS, imports.LONG_REQUIRED)
         except imports.ImportFileError as error:
             raise CommandError(str(error)) from error
-        bar = tqdm(
-            total=len(table.rows),
-            unit="rows",
-            desc="checking",
-            disable=quiet,
-            file=self.stderr._out,
+        bar = progress_bar(
+            self.stderr, quiet=quiet, total=len(table.rows), unit="rows", desc="checking"
         )
         done = [0]
 
@@ -100,12 +96,8 @@ class Command(BaseCommand):
                 "import them."
             )
         try:
-            with tqdm(
-                total=1,
-                desc="importing",
-                disable=quiet,
-                file=self.stderr._out,
-                bar_format="{desc}: {elapsed}",
+            with progress_bar(
+                self.stderr, quiet=quiet, total=1, desc="importing", bar_format="{desc}: {elapsed}"
             ) as spinner:
                 services.import_apply(plan=plan, user=account)
                 spinner.update(1)

@@ -11,8 +11,9 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from tqdm import tqdm
 
+from apps.commands import finish, progress_bar
+from apps.dashboards.selectors import published_figure_count
 from apps.reports.exports import prepare_export, prepared_export_is_current
 
 
@@ -26,18 +27,16 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
 
     def handle(self, *args: Any, force: bool, quiet: bool, **options: Any) -> None:
-        from apps.dashboards.selectors import published_figure_count
-
         if not force and prepared_export_is_current():
             self.stdout.write("The prepared file is up to date: nothing was written.")
             return
         started = time.perf_counter()
-        bar = tqdm(
+        bar = progress_bar(
+            self.stderr,
+            quiet=quiet,
             total=published_figure_count(),
             unit="figures",
             unit_scale=True,
-            disable=quiet,
-            file=self.stderr._out,
         )
         written = [0]
 
@@ -46,7 +45,7 @@ class Command(BaseCommand):
             written[0] = count
 
         export = prepare_export(force=force, progress=progress)
-        bar.close()
+        finish(bar)
         if export is None:  # prepared by another run in the meantime
             self.stdout.write("The prepared file is up to date: nothing was written.")
             return
