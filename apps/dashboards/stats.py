@@ -102,11 +102,12 @@ def report_published(report: Report, published: bool) -> None:
     _recent_after(report, [row.pk for row in chain], published)
 
     # The figures the report publishes (or published, when it is being reopened): those of
-    # its own period, as in published_figures().
+    # its own period, as in published_figures(). In indicator order, so that approvals in two
+    # trees (whose chains share no row to wait on) create and lock the rows in the same order.
     indicator_ids = list(
-        report.figures.filter(
-            period_start=report.period_start, period_end=report.period_end
-        ).values_list("indicator_id", flat=True)
+        report.figures.filter(period_start=report.period_start, period_end=report.period_end)
+        .order_by("indicator_id")
+        .values_list("indicator_id", flat=True)
     )
     parent_id = chain[1].pk if len(chain) > 1 else None
     if parent_id is not None:
