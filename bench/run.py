@@ -56,6 +56,8 @@ TARGET_OVER_FLOOR_MS = 10.0
 TARGET_QUERIES = 8
 TARGET_CACHED_RPS = 1500.0
 TARGET_ADMIN_MS = 150.0
+# Work areas the filtered pages choose (the synthetic catalogue has indicators in each).
+AREAS = ("services", "rights", "organisation", "achievement")
 
 
 # --- setting up -----------------------------------------------------------------------------
@@ -201,6 +203,14 @@ def samples(database_url: str, per_type: int) -> dict[str, list[Sample]]:
                 "WHERE s.figures > 0 AND i.is_active ORDER BY i.code"
             ).fetchall()
         ]
+        # An earlier year (five before the latest) for the filtered pages.
+        earlier = (
+            cursor.execute(
+                "SELECT max(period_end) FROM dashboards_periodstats "
+                "WHERE period_start = period_end AND reports > 0"
+            ).fetchone()[0]
+            or 2020
+        ) - 5
         top = cursor.execute(
             "SELECT max(id) FROM reports_report WHERE status = 'approved'"
         ).fetchone()[0]
@@ -242,6 +252,23 @@ def samples(database_url: str, per_type: int) -> dict[str, list[Sample]]:
         "report": [
             Sample(f"/reports/{pk}/", floors.report(pk))
             for pk in rng.sample(report_ids, min(per_type, len(report_ids)))
+        ],
+        # What people choose on those pages: a work area, an earlier year. The period and
+        # area filters change the query's shape; a slow one would show here first.
+        "filtered": [
+            Sample(f"/compare/?parent={c}&area={a}", floors.compare(c, area=a))
+            for c, a in zip(parents[:4], AREAS, strict=False)
+        ]
+        + [
+            Sample(f"/compare/?parent={c}&period={earlier}", floors.compare(c, year=earlier))
+            for c in parents[:4]
+        ]
+        + [
+            Sample(
+                f"/indicators/{i}/?parent={c}&period={earlier}",
+                floors.indicator(i, c, year=earlier),
+            )
+            for i, c in zip(rng.sample(indicators, 4), parents[:4], strict=False)
         ],
         "api": [
             Sample(f"/api/compare?parent={parents[1]}", floors.compare(parents[1])),
@@ -296,9 +323,16 @@ class floors:
         return run
 
     @staticmethod
-    def compare(code: str | None, per: str = "") -> Callable[[psycopg.Connection], Any]:
+    def compare(
+        code: str | None, per: str = "", area: str = "", year: int | None = None
+    ) -> Callable[[psycopg.Connection], Any]:
         def run(c: psycopg.Connection) -> Any:
-            if code is None:
+            if year is not None:
+                parent = c.execute(
+                    "SELECT id FROM organizations_organisation WHERE code = %s", [code]
+                ).fetchone()[0]
+                start = end = year
+            elif code is None:
                 parent, start, end = c.execute(
                     "SELECT parent_id, period_start, period_end FROM dashboards_periodstats "
                     "WHERE reports > 0 ORDER BY reports DESC, figures DESC, period_end DESC, "
@@ -312,14 +346,19 @@ class floors:
                     "ORDER BY s.period_end DESC, s.period_start LIMIT 1",
                     [code],
                 ).fetchone()
+            in_area = (
+                "AND f.indicator_id IN (SELECT id FROM indicators_indicator WHERE work_area = %s) "
+                if area
+                else ""
+            )
             figures = c.execute(
                 "SELECT r.organisation_id, f.indicator_id, f.period_start, f.value, f.qualifier "
                 "FROM reports_figure f JOIN reports_report r ON r.id = f.report_id "
                 "JOIN organizations_organisation o ON o.id = r.organisation_id "
-                f"WHERE o.parent_id = %s AND {floors.PUBLISHED} AND "
+                f"WHERE o.parent_id = %s AND {floors.PUBLISHED} {in_area}AND "
                 "((r.period_start = %s AND r.period_end = %s) "
                 " OR (r.period_start = %s AND r.period_end = %s))",
-                [parent, start, end, start - 1, start - 1],
+                [parent, *([area] if area else []), start, end, start - 1, start - 1],
             ).fetchall()
             if not per:
                 return figures
@@ -348,16 +387,19 @@ class floors:
         return run
 
     @staticmethod
-    def indicator(indicator: str, code: str) -> Callable[[psycopg.Connection], Any]:
+    def indicator(
+        indicator: str, code: str, year: int | None = None
+    ) -> Callable[[psycopg.Connection], Any]:
         def run(c: psycopg.Connection) -> Any:
+            in_year = "AND r.period_start = %s AND r.period_end = %s " if year else ""
             return c.execute(
                 "SELECT r.organisation_id, f.period_start, f.period_end, f.value, f.qualifier "
                 "FROM reports_figure f JOIN reports_report r ON r.id = f.report_id "
                 "JOIN organizations_organisation o ON o.id = r.organisation_id "
                 "WHERE o.parent_id = (SELECT id FROM organizations_organisation WHERE code = %s) "
                 "AND f.indicator_id = (SELECT id FROM indicators_indicator WHERE code = %s) "
-                f"AND {floors.PUBLISHED}",
-                [code, indicator],
+                f"{in_year}AND {floors.PUBLISHED}",
+                [code, indicator, *([year, year] if year else [])],
             ).fetchall()
 
         return run
