@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from django.core.management.base import OutputWrapper
 from tqdm import tqdm
+
+from apps.dashboards.selectors import published_figure_count
 
 T = TypeVar("T")
 
@@ -31,6 +33,24 @@ class _BarStream:
 def progress_bar(stderr: OutputWrapper, *, quiet: bool = False, **options: Any) -> tqdm:
     """A tqdm bar on ``stderr`` (a command's ``self.stderr``); none with ``quiet``."""
     return tqdm(file=_BarStream(stderr), disable=quiet, **options)
+
+
+def figures_bar(stderr: OutputWrapper, *, quiet: bool = False) -> tqdm:
+    """A bar over every published figure; its total, from the summaries, is an estimate (see
+    ``finish``)."""
+    return progress_bar(
+        stderr, quiet=quiet, total=published_figure_count(), unit="figures", unit_scale=True
+    )
+
+
+def follow(bar: tqdm) -> Callable[..., None]:
+    """A progress callback for work that reports the count done so far (and perhaps its
+    total, which the bar already has): moves ``bar`` to that count."""
+
+    def progress(count: int, *_total: int) -> None:
+        bar.update(count - bar.n)
+
+    return progress
 
 
 def finish(bar: tqdm) -> None:

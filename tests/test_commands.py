@@ -6,7 +6,7 @@ import io
 
 from django.core.management.base import OutputWrapper
 
-from apps.commands import counted, progress_bar
+from apps.commands import counted, follow, progress_bar
 
 
 def test_the_bar_follows_the_items_and_writes_each_redraw_as_given():
@@ -40,3 +40,16 @@ def test_a_total_that_was_too_low_ends_at_the_count_reached():
     assert (bar.n, bar.total) == (5, 5)
     assert "100%" in stream.getvalue()
     assert "5/5" in stream.getvalue()
+
+
+def test_follow_moves_the_bar_to_each_count_reported_so_far():
+    bar = progress_bar(OutputWrapper(io.StringIO()), total=10, mininterval=0)
+    progress = follow(bar)
+    seen = []
+    for count in (3, 7, 7, 10):
+        progress(count)
+        seen.append(bar.n)
+    progress(10, 10)  # a total alongside, as the import's planner reports it
+    assert seen == [3, 7, 7, 10]
+    assert bar.n == 10
+    bar.close()

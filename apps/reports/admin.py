@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -996,13 +996,13 @@ class PreparedExportAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PreparedExport]:
         # Whether each holds the current version, in the list's own query (not one per row).
-        current = Publication.objects.filter(pk=Publication.current().pk).values("version")
+        version = Publication.current().version
         return (
             super()
             .get_queryset(request)
             .annotate(
                 holds_current=ExpressionWrapper(
-                    Q(version__gte=Subquery(current)), output_field=BooleanField()
+                    Q(version__gte=version), output_field=BooleanField()
                 )
             )
         )

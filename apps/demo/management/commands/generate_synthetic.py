@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.commands import progress_bar
+from apps.commands import follow, progress_bar
 from apps.demo import synthetic
 from apps.indicators.catalogue import load_catalogue
 from apps.organizations.models import Organisation
@@ -45,11 +45,6 @@ class Command(BaseCommand):
         reports = shape.total * years
         started = time.perf_counter()
         bar = progress_bar(self.stderr, quiet=quiet, total=reports, unit="reports", smoothing=0.1)
-        done = [0]
-
-        def progress(count: int) -> None:
-            bar.update(count - done[0])
-            done[0] = count
 
         def stage(text: str) -> None:
             bar.close()
@@ -62,7 +57,7 @@ class Command(BaseCommand):
             first_year=options["first_year"],
             indicators=options["indicators"],
             seed=options["seed"],
-            progress=progress,
+            progress=follow(bar),
             stage=stage,
         )
         bar.close()

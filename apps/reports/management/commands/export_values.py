@@ -7,8 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.commands import counted, progress_bar
-from apps.dashboards.selectors import published_figure_count
+from apps.commands import counted, figures_bar
 from apps.reports.exports import (
     published_figures,
     too_many_for_excel,
@@ -49,13 +48,7 @@ class Command(BaseCommand):
             if refused:
                 raise CommandError(refused)
         # On standard error, so that a CSV written to standard output stays clean.
-        bar = progress_bar(
-            self.stderr,
-            quiet=quiet,
-            total=published_figure_count(),
-            unit="figures",
-            unit_scale=True,
-        )
+        bar = figures_bar(self.stderr, quiet=quiet)
         rows = counted(value_rows(), bar)  # finishes the bar when the last row is read
         with bar:  # and closes it on an error
             if format == "xlsx":

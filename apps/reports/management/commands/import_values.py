@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.commands import progress_bar
+from apps.commands import follow, progress_bar
 from apps.reports import imports, services
 
 
@@ -62,13 +62,7 @@ class Command(BaseCommand):
         bar = progress_bar(
             self.stderr, quiet=quiet, total=len(table.rows), unit="rows", desc="checking"
         )
-        done = [0]
-
-        def progress(count: int, total: int) -> None:
-            bar.update(count - done[0])
-            done[0] = count
-
-        plan = imports.plan_values(table, account, progress)
+        plan = imports.plan_values(table, account, follow(bar))
         bar.close()
         counts = plan.counts()
         self.stdout.write(

@@ -12,8 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from apps.commands import finish, progress_bar
-from apps.dashboards.selectors import published_figure_count
+from apps.commands import figures_bar, finish, follow
 from apps.reports.exports import prepare_export, prepared_export_is_current
 
 
@@ -31,20 +30,8 @@ class Command(BaseCommand):
             self.stdout.write("The prepared file is up to date: nothing was written.")
             return
         started = time.perf_counter()
-        bar = progress_bar(
-            self.stderr,
-            quiet=quiet,
-            total=published_figure_count(),
-            unit="figures",
-            unit_scale=True,
-        )
-        written = [0]
-
-        def progress(count: int) -> None:
-            bar.update(count - written[0])
-            written[0] = count
-
-        export = prepare_export(force=force, progress=progress)
+        bar = figures_bar(self.stderr, quiet=quiet)
+        export = prepare_export(force=force, progress=follow(bar))
         finish(bar)
         if export is None:  # prepared by another run in the meantime
             self.stdout.write("The prepared file is up to date: nothing was written.")
