@@ -50,6 +50,7 @@ from .models import (
     ReportSection,
     Status,
 )
+from .widgets import PythonFilteredSelectMultiple, PythonSelect
 
 STATUS_COLOURS = {
     Status.DRAFT: "#6e7781",
@@ -94,6 +95,10 @@ class ReportContentInline(admin.options.InlineModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
         return self._may_edit(request, obj)
 
+    def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs: Any):
+        kwargs.setdefault("widget", PythonSelect)  # Django's markup, written without templates
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
 
 class SectionInline(ReportContentInline, admin.StackedInline):
     model = ReportSection
@@ -120,6 +125,8 @@ class InitiativeInline(ReportContentInline, admin.StackedInline):
             kwargs["queryset"] = Figure.objects.filter(report_id=report_id).select_related(
                 "indicator"
             )
+            # The report's every figure is an option: its markup is written without templates.
+            kwargs["widget"] = PythonFilteredSelectMultiple(db_field.verbose_name, False)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
@@ -329,12 +336,13 @@ class ReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     # The change page: figures grid, workflow panel, history.
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    def render_change_form(
+        self, request: HttpRequest, context, add=False, change=False, form_url="", obj=None
     ):
-        report = self.get_object(request, object_id)
-        context = {**(extra_context or {}), **self.workflow_context(request, report)}
-        return super().change_view(request, object_id, form_url, context)
+        # The report the form was built from: the workflow panel needs no second query.
+        if obj is not None:
+            context.update(self.workflow_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def workflow_context(self, request: HttpRequest, report: Report) -> dict[str, Any]:
         actions = []

@@ -3,7 +3,9 @@ warnings to confirm, and two people editing the same report."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -218,22 +220,58 @@ def test_saving_records_every_change_with_old_and_new_value(clerk, report):
     ).exists()
 
 
-@pytest.mark.parametrize(
-    ("value", "attrs"),
-    [
-        ("390多", {"id": "id_value-x", "maxlength": "40", "aria-invalid": "true"}),
-        ("", {"id": "id_note-x", "required": True, "disabled": False}),
-        (None, {"id": 'a"b<c>'}),
-        ('近4万 & "more"', {}),
-    ],
-)
-def test_the_grid_inputs_render_exactly_as_djangos_text_inputs(value, attrs):
-    """The figure grid renders its inputs in Python for speed; the markup must not change."""
-    from django import forms
+# The grid's rows as the template wrote them before they were written in Python.
+TEMPLATE_ROWS = (Path(__file__).parent / "figure_rows_template.html").read_text()
 
-    from apps.reports.forms import GridInput
 
-    base = {"class": "figure-input", "inputmode": "decimal"}
-    fast = GridInput(attrs=base).render("value-x", value, attrs)
-    django = forms.TextInput(attrs=base).render("value-x", value, attrs)
-    assert fast == django
+def _markup(html: str) -> str:
+    """Whitespace next to tags does not show; the rest must be identical."""
+    html = re.sub(r"\s+", " ", html)
+    return re.sub(r"\s*(<|>)\s*", r"\1", html).strip()
+
+
+def _same_rows_as_the_template(form, editable: bool) -> int:
+    from django.template import Context, Template
+
+    template = Template(TEMPLATE_ROWS)
+    compared = 0
+    for group in form.figure_groups():
+        expected = template.render(Context({"group": group, "has_change_permission": editable}))
+        assert _markup(group.rows_html(editable)) == _markup(expected)
+        compared += len(group.rows)
+    return compared
+
+
+def test_the_grid_rows_are_written_as_the_template_wrote_them(member, clerk, report):
+    """Inputs, values as text, a computed rate, errors, warnings and another person's change."""
+    other = member("f-colleague", "js-yz-gaoyou", Role.CLERK)
+    first, second = signed_in(clerk), signed_in(other)
+    opened = form_data(second, report, new_members="12000")
+    form = first.get(url(report)).context["adminform"].form
+    assert _same_rows_as_the_template(form, editable=True) > 50
+    assert _same_rows_as_the_template(form, editable=False) > 50
+
+    refused = first.post(
+        url(report),
+        {
+            **form_data(first, report, new_unions="2000", members_total="很多"),
+            f"{NOTE_PREFIX}new_members": "<b>全年</b>",
+        },
+    )
+    form = refused.context["adminform"].form
+    assert form.pending_warnings
+    assert form.errors
+    _same_rows_as_the_template(form, editable=True)
+    assert "has-error" in refused.content.decode()
+
+    assert first.post(url(report), form_data(first, report, new_unions="700")).status_code == 302
+    conflict = second.post(url(report), opened).context["adminform"].form
+    assert conflict.conflicts
+    _same_rows_as_the_template(conflict, editable=True)
+
+    approved = Report.objects.get(organisation__code="js-yz-gaoyou", period_start=2011)
+    admin = signed_in(get_user_model().objects.get(username="admin"))
+    computed = admin.get(url(approved)).context["adminform"].form
+    assert any(row.indicator.is_computed for g in computed.figure_groups() for row in g.rows)
+    _same_rows_as_the_template(computed, editable=False)
+    _same_rows_as_the_template(computed, editable=True)
