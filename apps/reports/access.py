@@ -10,7 +10,7 @@ reopened. Admin pages, services, exports, search and autocomplete all ask here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -82,6 +82,9 @@ class Actor:
     is_admin: bool
     organisation_id: int | None
     role: str | None
+    # Organisations found below (or not below) the actor's, for as long as the actor lives
+    # (one request: it is kept on the request's user). A page asks once per inline row.
+    below: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_system(self) -> bool:
@@ -165,9 +168,11 @@ def _relation_actions(actor: Actor, organisation_id: int) -> set[Action]:
         return set()
     if organisation_id == actor.organisation_id:
         return OWN_ACTIONS[actor.role]
-    below = OrganisationAncestry.objects.filter(
-        ancestor_id=actor.organisation_id, descendant_id=organisation_id
-    ).exists()
+    below = actor.below.get(organisation_id)
+    if below is None:
+        below = actor.below[organisation_id] = OrganisationAncestry.objects.filter(
+            ancestor_id=actor.organisation_id, descendant_id=organisation_id
+        ).exists()
     return BELOW_ACTIONS[actor.role] if below else set()
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -106,6 +108,19 @@ class SectionInline(ReportContentInline, admin.StackedInline):
     fields = [("part", "work_area", "position"), "heading", "body"]
 
 
+class InitiativeFormSet(BaseInlineFormSet):
+    """Every initiative links figures of the same report: the picker's options are read once
+    for all the forms (and the blank one), not once for each."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        field = form.fields.get("figures")
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            if not hasattr(self, "_figure_choices"):
+                self._figure_choices = list(field.choices)
+            field.choices = self._figure_choices
+
+
 class InitiativeInline(ReportContentInline, admin.StackedInline):
     model = Initiative
     audit_kind = AuditKind.INITIATIVE
@@ -117,6 +132,13 @@ class InitiativeInline(ReportContentInline, admin.StackedInline):
         ("photo", "photo_caption"),
     ]
     filter_horizontal = ["figures"]
+    formset = InitiativeFormSet
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Initiative]:
+        # Each initiative's linked figures, with their indicators (read-only pages name them):
+        # one query for all of them instead of two or three for each initiative.
+        figures = Figure.objects.select_related("indicator")
+        return super().get_queryset(request).prefetch_related(Prefetch("figures", figures))
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs: Any):
         if db_field.name == "figures":

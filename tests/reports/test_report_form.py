@@ -16,7 +16,8 @@ from apps.indicators.models import Indicator
 from apps.organizations.models import Organisation, Role
 from apps.reports import services
 from apps.reports.forms import NOTE_PREFIX, VALUE_PREFIX
-from apps.reports.models import AuditKind, Report
+from apps.reports.models import AuditKind, Initiative, Report
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +276,55 @@ def test_the_grid_rows_are_written_as_the_template_wrote_them(member, clerk, rep
     assert any(row.indicator.is_computed for g in computed.figure_groups() for row in g.rows)
     _same_rows_as_the_template(computed, editable=False)
     _same_rows_as_the_template(computed, editable=True)
+
+
+def _with_initiatives(report: Report, count: int) -> list[Initiative]:
+    figures = list(report.figures.order_by("pk"))
+    made = []
+    for number in range(count):
+        initiative = Initiative.objects.create(
+            report=report, title=f"举措{number}", work_area=WorkArea.SERVICES, position=number
+        )
+        initiative.figures.set([figures[number % 3], figures[(number + 1) % 3]])
+        made.append(initiative)
+    return made
+
+
+def _queries(client: Client, report: Report) -> tuple[int, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url(report))  # what a process reads once (content types …) is left out
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url(report))
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_the_page_reads_the_same_number_of_queries_however_many_initiatives(member, clerk, report):
+    """The initiatives' figure pickers, their linked figures and, for a reviewer, whether the
+    report is below: each read once for the page, not once per initiative."""
+    client = signed_in(clerk)
+    for code, value in (("new_unions", 700), ("members_total", 31800), ("new_members", 1200)):
+        factories.figure(report, Indicator.objects.get(code=code), value)
+    _with_initiatives(report, 2)
+    few, _html = _queries(client, report)
+    initiatives = _with_initiatives(report, 6)
+    many, html = _queries(client, report)
+    assert many == few
+    # Each picker shows the report's figures with that initiative's own selected.
+    pks = list(report.figures.values_list("pk", flat=True))
+    assert len(pks) == 3
+    for pk in pks:  # every picker, the blank form's too, offers each figure
+        assert html.count(f'<option value="{pk}"') == 2 + 6 + 1
+    linked = sum(html.count(f'<option value="{pk}" selected>') for pk in pks)
+    assert linked == 2 * (2 + 6)
+    assert f'<option value="{initiatives[-1].figures.order_by("pk").first().pk}" selected>' in html
+
+    # A reviewer above reads the report without changing it: the figures are named, not picked.
+    reviewer = signed_in(member("f-reviewer", "js-yz", Role.REVIEWER))
+    read_only, html = _queries(reviewer, report)
+    assert 'name="initiatives-0-figures"' not in html
+    _with_initiatives(report, 3)
+    assert _queries(reviewer, report)[0] == read_only
+    assert "新建工会组织" in html  # a linked figure named on the read-only page
