@@ -172,6 +172,21 @@ def test_a_clerk_enters_figures_in_the_browser(site):
     assert page.input_value("input[name=value__unions_total]") == "31800"
     assert page.input_value("input[name=value__new_unions]") == "700多"
 
+    # An initiative linked to one of the report's figures through the admin's picker.
+    page.click("#initiatives-group .add-row a")
+    page.fill("input[name=initiatives-0-title]", "职工服务中心")
+    page.select_option("select[name=initiatives-0-work_area]", "services")
+    available = page.locator("#id_initiatives-0-figures_from option")
+    assert available.count() == 2  # the report's two figures, and only those
+    page.select_option("#id_initiatives-0-figures_from", label="新建工会组织: 700+")
+    page.click("#initiatives-group .selector-add")
+    page.click("input[name=_continue]")
+    page.wait_for_load_state("networkidle")
+    chosen = page.locator("#id_initiatives-0-figures_to option")
+    assert chosen.all_inner_texts() == ["新建工会组织: 700+"]
+    assert page.locator("#id_initiatives-1-figures_from option").count() == 0  # no second form
+    assert page.locator("#id_initiatives-0-figures_from option").count() == 1
+
 
 def test_the_api_answers_json(site):
     response = site.page.request.get(site.base + "/api/compare?parent=js-sz&period=2006")

@@ -328,3 +328,42 @@ def test_the_page_reads_the_same_number_of_queries_however_many_initiatives(memb
     _with_initiatives(report, 3)
     assert _queries(reviewer, report)[0] == read_only
     assert "新建工会组织" in html  # a linked figure named on the read-only page
+
+
+def test_an_initiative_links_figures_of_its_report_only(clerk, report):
+    """The picker's options are read once for all initiatives; what is posted is still checked
+    against the report's own figures."""
+    client = signed_in(clerk)
+    mine = [
+        factories.figure(report, Indicator.objects.get(code=code), value)
+        for code, value in (("new_unions", 700), ("members_total", 31800))
+    ]
+    elsewhere = Report.objects.get(organisation__code="js-yz-gaoyou", period_start=2011)
+    foreign = elsewhere.figures.first()
+
+    def posted(figures: list[int]) -> dict:
+        data = form_data(client, report)
+        data.update(
+            {
+                "initiatives-TOTAL_FORMS": "1",
+                "initiatives-0-title": "职工服务中心",
+                "initiatives-0-work_area": WorkArea.SERVICES,
+                "initiatives-0-position": "1",
+                "initiatives-0-figures": [str(pk) for pk in figures],
+            }
+        )
+        return data
+
+    refused = client.post(url(report), posted([mine[0].pk, foreign.pk]))
+    assert refused.status_code == 200
+    assert not report.initiatives.exists()
+    html = refused.content.decode()
+    assert "职工服务中心" in html  # what was typed stays
+    message = f"选择一个有效的选项。 {foreign.pk} 不在可用的选项中。"
+    assert refused.context["inline_admin_formsets"][1].formset.errors == [{"figures": [message]}]
+    assert message in html
+
+    saved = client.post(url(report), posted([figure.pk for figure in mine]))
+    assert saved.status_code == 302
+    initiative = report.initiatives.get()
+    assert set(initiative.figures.all()) == set(mine)
