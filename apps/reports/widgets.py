@@ -15,7 +15,8 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
-OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+# The templates whose markup PythonOptionsMixin writes; a widget with others is left to Django.
+SELECT_TEMPLATES = ("django/forms/widgets/select.html", "django/forms/widgets/select_option.html")
 
 
 def html_attrs(attrs: dict[str, Any]) -> str:
@@ -47,14 +48,15 @@ class PythonOptionsMixin:
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer=None
     ) -> SafeString:
+        templates = (self.template_name, self.option_template_name)  # type: ignore[attr-defined]
+        if templates != SELECT_TEMPLATES:
+            return super().render(name, value, attrs, renderer)  # type: ignore[misc]
         widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
         parts = [f'<select name="{escape(widget["name"])}"{html_attrs(widget["attrs"])}>']
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
                 parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
             for option in options:
-                if option["template_name"] != OPTION_TEMPLATE:  # a subclass's own markup
-                    return super().render(name, value, attrs, renderer)  # type: ignore[misc]
                 parts.append(
                     f'\n  <option value="{escape(option["value"])}"'
                     f"{html_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"

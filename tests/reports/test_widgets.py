@@ -64,10 +64,16 @@ def test_the_figure_picker_renders_exactly_as_the_admins():
     assert fast.count(" selected>") == 3
 
 
-def test_a_select_with_its_own_option_template_is_left_to_django():
-    class Custom(PythonSelect):
-        option_template_name = "django/forms/widgets/input_option.html"
+@pytest.mark.parametrize(
+    ("attribute", "template", "not_written"),
+    [
+        ("option_template_name", "django/forms/widgets/input_option.html", "<option"),
+        ("template_name", "django/forms/widgets/radio.html", "<select"),
+    ],
+)
+def test_a_select_with_its_own_templates_is_left_to_django(attribute, template, not_written):
+    Custom = type("Custom", (PythonSelect,), {attribute: template})
 
     rendered = Custom(choices=[("a", "A")]).render("x", "a")
     assert rendered == forms.Select.render(Custom(choices=[("a", "A")]), "x", "a")
-    assert "<option" not in rendered
+    assert not_written not in rendered
