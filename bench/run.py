@@ -6,6 +6,8 @@
 1. Makes sure the benchmark database (BENCH_DATABASE_URL, default the local PostgreSQL's
    ``unionreports_bench``) holds the synthetic national data; it is generated once
    (``generate_synthetic``, a few minutes) and reused while its size matches.
+   The admin report form is measured on a county's draft report, which like the counties'
+   real reports holds narrative, initiatives linked to its figures and honours.
 2. Starts the site under gunicorn with production settings and ``SERVER_TIMING=1``, and requests
    a spread of URLs of every public page type (from the national federation down to towns)
    and the admin report form: p50/p95 of the server time (from the Server-Timing header: the
@@ -39,7 +41,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
@@ -107,23 +109,27 @@ def ensure_database(url: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def synthetic_size(env: dict[str, str], orgs: int, years: int) -> tuple[int, int, int, int]:
-    """(organisations expected, found, reports expected, found)."""
+def synthetic_size(env: dict[str, str], orgs: int, years: int) -> tuple[int, int, int, int, int]:
+    """(organisations expected, found, reports expected, found, initiatives found)."""
     code = (
         "from apps.demo.synthetic import shape_for, PREFIX;"
         "from apps.organizations.models import Organisation as O;"
-        "from apps.reports.models import Report as R;"
+        "from apps.reports.models import Initiative as I, Report as R;"
         f"n = shape_for({orgs}).total;"
         "q = O.objects.filter(code__startswith=PREFIX);"
-        "print(n, q.count(), R.objects.filter(organisation__in=q).count())"
+        "r = R.objects.filter(organisation__in=q);"
+        "print(n, q.count(), r.count(), I.objects.filter(report__in=r).count())"
     )
-    expected, found, reports = (int(x) for x in manage(env, "shell", "-v", "0", "-c", code).split())
-    return expected, found, expected * years, reports
+    expected, found, reports, initiatives = (
+        int(x) for x in manage(env, "shell", "-v", "0", "-c", code).split()
+    )
+    return expected, found, expected * years, reports, initiatives
 
 
 def ensure_data(env: dict[str, str], orgs: int, years: int, regenerate: bool) -> None:
-    expected, found, reports_expected, reports = synthetic_size(env, orgs, years)
-    if regenerate or found != expected or reports != reports_expected:
+    expected, found, reports_expected, reports, initiatives = synthetic_size(env, orgs, years)
+    # Data generated before the counties' reports carried narrative is generated again.
+    if regenerate or found != expected or reports != reports_expected or not initiatives:
         print(
             f"Generating the synthetic data ({expected:,} organisations × {years} years); "
             "this takes a few minutes at national size …",
@@ -143,15 +149,28 @@ def ensure_data(env: dict[str, str], orgs: int, years: int, regenerate: bool) ->
         print(f"Reusing the synthetic data: {found:,} organisations, {reports:,} reports.")
 
 
-def prepare_admin(env: dict[str, str]) -> int:
-    """A clerk of a synthetic town with a draft report; returns the report's id."""
+@dataclass
+class AdminReport:
+    """The report the admin form is measured on, and how much it holds."""
+
+    pk: int
+    figures: int
+    sections: int
+    initiatives: int
+    links: int
+    honours: int
+
+
+def prepare_admin(env: dict[str, str]) -> AdminReport:
+    """A clerk of a synthetic county with a draft report: figures, narrative, initiatives
+    linked to figures and honours, as the counties' real reports have."""
     code = f"""
 from django.contrib.auth import get_user_model
 from apps.organizations.models import Membership, Role
-from apps.reports.models import Report, Status
+from apps.reports.models import Initiative, Report, Status
 report = (
-    Report.objects.filter(organisation__code__startswith="syn-", organisation__level="town",
-                          status=Status.DRAFT)
+    Report.objects.filter(organisation__code__startswith="syn-", organisation__level="county",
+                          status=Status.DRAFT, initiatives__isnull=False)
     .order_by("organisation__code").first()
 )
 user, _ = get_user_model().objects.get_or_create(username={BENCH_USER!r})
@@ -162,9 +181,11 @@ user.save()
 Membership.objects.update_or_create(
     user=user, defaults={{"organisation": report.organisation, "role": Role.CLERK}}
 )
-print(report.pk)
+links = Initiative.figures.through.objects.filter(initiative__report=report).count()
+print(report.pk, report.figures.count(), report.sections.count(), report.initiatives.count(),
+      links, report.honours.count())
 """
-    return int(manage(env, "shell", "-v", "0", "-c", code).strip())
+    return AdminReport(*(int(x) for x in manage(env, "shell", "-v", "0", "-c", code).split()))
 
 
 # --- what to request ------------------------------------------------------------------------
@@ -448,14 +469,31 @@ class floors:
     def admin_form(pk: int) -> Callable[[psycopg.Connection], Any]:
         def run(c: psycopg.Connection) -> Any:
             figures = c.execute(
-                "SELECT indicator_id, value, qualifier, note, source FROM reports_figure "
+                "SELECT id, indicator_id, value, qualifier, note, source FROM reports_figure "
                 "WHERE report_id = %s",
                 [pk],
             ).fetchall()
             catalogue = c.execute(
                 "SELECT id, code, name, unit FROM indicators_indicator WHERE is_active"
             ).fetchall()
-            return figures, catalogue
+            sections = c.execute(
+                "SELECT part, work_area, heading, body FROM reports_reportsection "
+                "WHERE report_id = %s ORDER BY part, position",
+                [pk],
+            ).fetchall()
+            initiatives = c.execute(
+                "SELECT i.id, i.title, i.work_area, i.description, i.participants, "
+                "i.photo_caption, array_agg(l.figure_id) FROM reports_initiative i "
+                "LEFT JOIN reports_initiative_figures l ON l.initiative_id = i.id "
+                "WHERE i.report_id = %s GROUP BY i.id ORDER BY i.position",
+                [pk],
+            ).fetchall()
+            honours = c.execute(
+                "SELECT title, level, conferred_by, recipient FROM reports_honour "
+                "WHERE report_id = %s ORDER BY position",
+                [pk],
+            ).fetchall()
+            return figures, catalogue, sections, initiatives, honours
 
         return run
 
@@ -731,13 +769,20 @@ def main() -> None:
     manage(env, "migrate", "--noinput")
     ensure_data(env, args.orgs, args.years, args.regenerate)
     manage(env, "collectstatic", "--noinput")
-    report_id = prepare_admin(env)
+    admin_report = prepare_admin(env)
+    report_id = admin_report.pk
     pages = samples(args.database_url, args.samples)
     data = counts(args.database_url)
     print(
         f"Data: {data['organisations']:,} organisations, {data['reports']:,} reports, "
         f"~{data['figures']:,} figures. Server: gunicorn, {args.workers} workers, "
         f"{os.cpu_count()} cores.",
+        flush=True,
+    )
+    print(
+        f"Admin report form: a county's draft with {admin_report.figures} figures, "
+        f"{admin_report.sections} narrative sections, {admin_report.initiatives} initiatives "
+        f"(linking {admin_report.links} figures) and {admin_report.honours} honours.",
         flush=True,
     )
 
@@ -793,6 +838,7 @@ def main() -> None:
             "cpu_reference_ms": {"before": cpu_before, "after": cpu_reference()},
         },
         "data": data,
+        "admin_report": asdict(admin_report),
         "workers": args.workers,
         "pages": rows,
         "throughput": {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,7 +198,8 @@ CHILD_KINDS: dict[type[models.Model], str] = {
 }
 
 
-def _child_rows(entry: dict[str, Any]) -> dict[type[models.Model], list[dict[str, Any]]]:
+def content_rows(entry: dict[str, Any]) -> dict[type[models.Model], list[dict[str, Any]]]:
+    """A report entry's narrative sections, initiatives and honours as model field values."""
     return {
         ReportSection: [
             {
@@ -323,7 +325,7 @@ def _load_report(entry: dict[str, Any], seed: str, indicators: dict[str, Indicat
     )
     desired = _desired_figures(entry, seed, indicators)
     figure_changes = _figure_changes(report, desired)
-    rows = _child_rows(entry)
+    rows = content_rows(entry)
     source = _source_name(seed) if seed else ""
     differs = (
         bool(figure_changes)
@@ -366,9 +368,8 @@ def _load_report(entry: dict[str, Any], seed: str, indicators: dict[str, Indicat
     return len(desired)
 
 
-def load_reports(directory: Path = DATA_DIR / "reports") -> tuple[int, int]:
-    indicators = {i.code: i for i in Indicator.objects.all()}
-    reports = figures = 0
+def report_entries(directory: Path = DATA_DIR / "reports") -> Iterator[tuple[dict[str, Any], str]]:
+    """Every report entry of the demo data with the name of its seed document."""
     for path in sorted(directory.glob("*.toml")):
         with path.open("rb") as handle:
             document = tomllib.load(handle)
@@ -376,8 +377,15 @@ def load_reports(directory: Path = DATA_DIR / "reports") -> tuple[int, int]:
         if seed and not (SEEDS_DIR / seed).exists():
             raise DemoDataError(f"{path.name}: seed {seed!r} not found")
         for entry in document.get("report", []):
-            figures += _load_report(entry, seed, indicators)
-            reports += 1
+            yield entry, seed
+
+
+def load_reports(directory: Path = DATA_DIR / "reports") -> tuple[int, int]:
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    reports = figures = 0
+    for entry, seed in report_entries(directory):
+        figures += _load_report(entry, seed, indicators)
+        reports += 1
     return reports, figures
 
 

@@ -3,7 +3,9 @@
 A tree shaped like the national federation (provinces → cities → counties → towns), annual
 reports for every organisation and year, and figures with plausible magnitudes by level, steady
 growth with noise, missing values, qualifiers, parts that stay below their wholes, and some
-reports still in the workflow (never public). Written with PostgreSQL's COPY, or batched inserts
+reports still in the workflow (never public). Reports of counties and above also carry the
+narrative, initiatives (linked to their figures) and honours of one of the demo's real reports,
+as the federations' own annual reviews do. Written with PostgreSQL's COPY, or batched inserts
 on other databases; 30 million figures take minutes.
 """
 
@@ -19,6 +21,7 @@ from decimal import Decimal
 from django.db import connection, models, transaction
 
 from apps.dashboards import stats
+from apps.demo.loader import content_rows, report_entries
 from apps.indicators.choices import Measure, Qualifier, Unit
 from apps.indicators.models import Indicator
 from apps.organizations.models import Level, Membership, Organisation, OrganisationAncestry
@@ -35,6 +38,9 @@ from apps.reports.models import (
 )
 
 PREFIX = "syn"
+# Levels whose reports carry narrative, initiatives and honours (the seed documents are the
+# reviews of county federations and above; a town's report is its figures).
+NARRATIVE_LEVELS = frozenset({Level.NATIONAL, Level.PROVINCE, Level.CITY, Level.COUNTY})
 MISSING = 0.04  # the share of figures a report leaves empty
 # Relative size of an organisation's figures by level (a county already includes its towns).
 LEVEL_SCALE = {
@@ -277,12 +283,151 @@ def _write_figures(
     return figures
 
 
+@dataclass(frozen=True)
+class Narrative:
+    """The narrative of one demo report, as rows ready to write."""
+
+    sections: list[tuple[str, str, str, str]]  # part, work area, heading, body
+    initiatives: list[tuple[str, str, str, str, str, list[str]]]  # … photo caption, figure codes
+    honours: list[tuple[str, str, str, str]]  # title, level, conferred by, recipient
+
+
+def narratives() -> list[Narrative]:
+    """The demo reports' narratives (from the seed documents) that have any."""
+    found = []
+    for entry, _seed in report_entries():
+        rows = content_rows(entry)
+        codes = [i.get("figures", []) for i in entry.get("initiative", [])]
+        narrative = Narrative(
+            sections=[
+                (r["part"], r["work_area"], r["heading"], r["body"]) for r in rows[ReportSection]
+            ],
+            initiatives=[
+                (
+                    r["title"],
+                    r["work_area"],
+                    r["description"],
+                    r["participants"],
+                    r["photo_caption"],
+                    list(figure_codes),
+                )
+                for r, figure_codes in zip(rows[Initiative], codes, strict=True)
+            ],
+            honours=[
+                (r["title"], r["level"], r["conferred_by"], r["recipient"]) for r in rows[Honour]
+            ],
+        )
+        if narrative.sections or narrative.initiatives or narrative.honours:
+            found.append(narrative)
+    return found
+
+
+def _write_narrative(
+    report_ids: dict[tuple[int, int], int],
+    orgs: list[tuple[int, str]],
+    years: list[int],
+    chosen: list[Indicator],
+    rng: random.Random,
+) -> int:
+    """Sections, initiatives and honours for the reports of counties and above, each report
+    one demo report's; initiatives link the report's own figures of the indicators the demo
+    linked. Returns how many reports got a narrative."""
+    pool = narratives()
+    indicator_ids = {i.code: i.pk for i in chosen}
+    given: dict[int, Narrative] = {}
+    for organisation_id, level in orgs:
+        if level in NARRATIVE_LEVELS:
+            for year in years:
+                given[report_ids[(organisation_id, year)]] = rng.choice(pool)
+    if not given:
+        return 0
+    with _rows_into(
+        ReportSection._meta.db_table,
+        ["report_id", "part", "work_area", "heading", "body", "position"],
+    ) as write:
+        for report_id, narrative in given.items():
+            for position, row in enumerate(narrative.sections):
+                write((report_id, *row, position))
+    with _rows_into(
+        Honour._meta.db_table,
+        ["report_id", "title", "level", "conferred_by", "recipient", "position"],
+    ) as write:
+        for report_id, narrative in given.items():
+            for position, row in enumerate(narrative.honours):
+                write((report_id, *row, position))
+    with _rows_into(
+        Initiative._meta.db_table,
+        [
+            "report_id",
+            "title",
+            "work_area",
+            "description",
+            "participants",
+            "photo",
+            "photo_caption",
+            "position",
+        ],
+    ) as write:
+        for report_id, narrative in given.items():
+            for position, (*row, _codes) in enumerate(narrative.initiatives):
+                write((report_id, *row[:4], "", row[4], position))
+    # The links: (initiative, indicator) wishes in a scratch table, joined to the report's
+    # figures in one statement (an indicator the report left empty links nothing).
+    through = Initiative.figures.through._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE synthetic_links "
+            "(initiative_id bigint, report_id bigint, indicator_id bigint)"
+        )
+    try:
+        initiatives = Initiative.objects.filter(report__in=_synthetic_reports().values("pk"))
+        last = 0
+        while True:  # in slices: the connection cannot read rows while it copies
+            created = list(
+                initiatives.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", "report_id", "position")[:50000]
+            )
+            if not created:
+                break
+            last = created[-1][0]
+            with _rows_into(
+                "synthetic_links", ["initiative_id", "report_id", "indicator_id"]
+            ) as write:
+                for initiative_id, report_id, position in created:
+                    for code in given[report_id].initiatives[position][5]:
+                        if code in indicator_ids:
+                            write((initiative_id, report_id, indicator_ids[code]))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {through} (initiative_id, figure_id) "
+                "SELECT l.initiative_id, f.id FROM synthetic_links l "
+                f"JOIN {Figure._meta.db_table} f "
+                "ON f.report_id = l.report_id AND f.indicator_id = l.indicator_id"
+            )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE synthetic_links")
+    return len(given)
+
+
+def _synthetic() -> models.QuerySet[Organisation]:
+    return Organisation.objects.filter(code=PREFIX) | Organisation.objects.filter(
+        code__startswith=f"{PREFIX}-"
+    )
+
+
+def _synthetic_reports() -> models.QuerySet[Report]:
+    return Report.objects.filter(organisation__in=_synthetic().values("pk"))
+
+
 @dataclass
 class Generated:
     organisations: int
     reports: int
     figures: int
     unapproved: int
+    narrated: int = 0
 
 
 def generate(
@@ -374,16 +519,18 @@ def generate(
             )
         if progress:
             progress(len(report_ids))
+        say("Writing the narrative of the counties and above …")
+        narrated = _write_narrative(report_ids, orgs, year_list, chosen, rng)
         # Millions of new rows: without fresh statistics the planner would read them with
         # plans made for an empty table (the summaries below took an hour instead of a minute).
         say("Updating the planner's statistics …")
-        _analyze(Organisation, OrganisationAncestry, Report, Figure)
+        _analyze(Organisation, OrganisationAncestry, Report, Figure, Initiative)
         # Bulk rows bypass the workflow, so the public summaries are recomputed once.
         say("Building the public summaries …")
         stats.rebuild()
         Publication.bump()
         say("Committing (the database checks every key now) …")
-    return Generated(len(orgs), len(report_ids), figures, unapproved)
+    return Generated(len(orgs), len(report_ids), figures, unapproved, narrated)
 
 
 def _analyze(*tables: type[models.Model]) -> None:
@@ -397,25 +544,28 @@ def _analyze(*tables: type[models.Model]) -> None:
 def remove() -> int:
     """Delete the synthetic tree and everything in it; returns how many organisations.
 
-    Set-based deletes rather than the ORM's collector, which would load millions of figures;
-    synthetic reports have figures only (no narrative, initiatives or history)."""
-    synthetic = Organisation.objects.filter(code=PREFIX) | Organisation.objects.filter(
-        code__startswith=f"{PREFIX}-"
-    )
-    ids = list(synthetic.values_list("pk", flat=True))
+    Set-based deletes rather than the ORM's collector, which would load millions of figures
+    and hundreds of thousands of initiatives."""
+    ids = list(_synthetic().values_list("pk", flat=True))
     if not ids:
         return 0
     with transaction.atomic():
-        reports = Report.objects.filter(organisation_id__in=synthetic.values("pk"))
-        for model in (ReportSection, Initiative, Honour, AuditEntry, ImportBatch):
-            model.objects.filter(report__in=reports.values("pk")).delete()
-        Figure.objects.filter(report__in=reports.values("pk"))._raw_delete(connection.alias)
-        reports._raw_delete(connection.alias)
+        reports = _synthetic_reports().values("pk")
+        initiatives = Initiative.objects.filter(report__in=reports).values("pk")
+        Initiative.figures.through.objects.filter(initiative__in=initiatives)._raw_delete(
+            connection.alias
+        )
+        for model in (ReportSection, Initiative, Honour):
+            model.objects.filter(report__in=reports)._raw_delete(connection.alias)
+        for model in (AuditEntry, ImportBatch):
+            model.objects.filter(report__in=reports).delete()
+        Figure.objects.filter(report__in=reports)._raw_delete(connection.alias)
+        _synthetic_reports()._raw_delete(connection.alias)
         Membership.objects.filter(organisation_id__in=ids).delete()
         OrganisationAncestry.objects.filter(descendant_id__in=ids)._raw_delete(connection.alias)
         Organisation.objects.filter(pk__in=ids).update(parent=None)
         Organisation.objects.filter(pk__in=ids)._raw_delete(connection.alias)
-        _analyze(Organisation, OrganisationAncestry, Report, Figure)
+        _analyze(Organisation, OrganisationAncestry, Report, Figure, Initiative)
         stats.rebuild()
         Publication.bump()
     return len(ids)

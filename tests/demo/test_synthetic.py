@@ -16,7 +16,7 @@ from apps.demo import synthetic
 from apps.indicators.choices import Measure
 from apps.indicators.models import Indicator
 from apps.organizations.models import Level, Organisation, OrganisationAncestry
-from apps.reports.models import Figure, Report, Status
+from apps.reports.models import Figure, Honour, Initiative, Report, ReportSection, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,57 @@ def test_removal_leaves_the_demo_alone():
     assert synthetic.remove() == 120
     assert Report.objects.count() == demo_reports
     assert not synthetic_organisations().exists()
+
+
+def test_counties_and_above_carry_a_real_narrative_with_initiatives_linked_to_own_figures():
+    output = generate()
+    reports = Report.objects.filter(organisation__in=synthetic_organisations())
+    narrated = reports.filter(organisation__level__in=synthetic.NARRATIVE_LEVELS)
+    towns = reports.filter(organisation__level=Level.TOWN)
+    assert towns.exists()
+    assert narrated.exists()
+    # A town's report is its figures; every report above has a demo report's narrative.
+    for model in (ReportSection, Initiative, Honour):
+        assert not model.objects.filter(report__in=towns).exists()
+    pool = synthetic.narratives()
+    wanted = {
+        (tuple(sorted(s[2] for s in n.sections)), tuple(i[0] for i in n.initiatives)) for n in pool
+    }
+    for report in narrated.prefetch_related("sections", "initiatives"):
+        got = (
+            tuple(sorted(s.heading for s in report.sections.all())),
+            tuple(i.title for i in report.initiatives.all()),
+        )
+        assert got in wanted, report
+    assert f"{narrated.count()} with narrative" in output
+    # Real counts: some reports have as many initiatives as the longest demo report.
+    longest = max(len(n.initiatives) for n in pool)
+    counts = Counter(
+        Initiative.objects.filter(report__in=narrated).values_list("report", flat=True)
+    )
+    assert max(counts.values()) == longest
+    # Initiatives link figures of their own report, of the indicators the demo linked.
+    links = Initiative.figures.through.objects.filter(initiative__report__in=narrated)
+    assert links.count() > 0
+    codes: dict[str, set[str]] = defaultdict(set)  # initiative title → indicator codes
+    for narrative in pool:
+        for initiative in narrative.initiatives:
+            codes[initiative[0]].update(initiative[5])
+    for initiative_id, title, report_id, figure_report_id, code in links.values_list(
+        "initiative_id",
+        "initiative__title",
+        "initiative__report_id",
+        "figure__report_id",
+        "figure__indicator__code",
+    ):
+        assert figure_report_id == report_id, initiative_id
+        assert code in codes[title]
+
+
+def test_removal_takes_the_narrative_too():
+    models = (ReportSection, Initiative, Honour, Initiative.figures.through)
+    before = [model.objects.count() for model in models]
+    generate()
+    assert all(model.objects.count() > count for model, count in zip(models, before, strict=True))
+    synthetic.remove()
+    assert [model.objects.count() for model in models] == before

@@ -63,6 +63,6 @@ class Command(BaseCommand):
         bar.close()
         self.stdout.write(
             f"Generated {result.organisations:,} organisations, {result.reports:,} reports "
-            f"({result.unapproved:,} not approved) and {result.figures:,} figures "
-            f"in {time.perf_counter() - started:.0f} s."
+            f"({result.unapproved:,} not approved, {result.narrated:,} with narrative and "
+            f"initiatives) and {result.figures:,} figures in {time.perf_counter() - started:.0f} s."
         )
