@@ -123,6 +123,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form templates, with the plainest widgets written in Python (apps/renderers.py).
+FORM_RENDERER = "apps.renderers.WidgetRenderer"
 
 # Database: an embedded SQLite file unless DATABASE_URL points elsewhere (PostgreSQL in
 # production, e.g. postgres://user:password@host:5432/unionreports).

@@ -15,19 +15,10 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
+from apps.renderers import html_attrs
+
 # The templates whose markup PythonOptionsMixin writes; a widget with others is left to Django.
 SELECT_TEMPLATES = ("django/forms/widgets/select.html", "django/forms/widgets/select_option.html")
-
-
-def html_attrs(attrs: dict[str, Any]) -> str:
-    """As django/forms/widgets/attrs.html: in order, False left out, True bare."""
-    parts = []
-    for attribute, setting in attrs.items():
-        if setting is True:
-            parts.append(f" {escape(attribute)}")
-        elif setting is not False:
-            parts.append(f' {escape(attribute)}="{escape(setting)}"')
-    return "".join(parts)
 
 
 class GridInput(forms.TextInput):

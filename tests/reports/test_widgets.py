@@ -5,10 +5,14 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_lazy
 
 from apps.reports.models import Figure, Report
 from apps.reports.widgets import GridInput, PythonFilteredSelectMultiple, PythonSelect
+
+# Django's own renderer: the project's (apps.renderers) writes some widgets in Python too.
+DJANGO = DjangoTemplates()
 
 
 @pytest.mark.parametrize(
@@ -23,7 +27,7 @@ from apps.reports.widgets import GridInput, PythonFilteredSelectMultiple, Python
 def test_the_grid_inputs_render_exactly_as_djangos_text_inputs(value, attrs):
     base = {"class": "figure-input", "inputmode": "decimal"}
     fast = GridInput(attrs=base).render("value-x", value, attrs)
-    django = forms.TextInput(attrs=base).render("value-x", value, attrs)
+    django = forms.TextInput(attrs=base).render("value-x", value, attrs, renderer=DJANGO)
     assert fast == django
 
 
@@ -40,7 +44,7 @@ CHOICES = [
 @pytest.mark.parametrize("attrs", [{}, {"id": "id_level", "required": True, "disabled": False}])
 def test_selects_render_exactly_as_djangos(value, attrs):
     fast = PythonSelect(choices=CHOICES).render("level", value, attrs)
-    assert fast == forms.Select(choices=CHOICES).render("level", value, attrs)
+    assert fast == forms.Select(choices=CHOICES).render("level", value, attrs, renderer=DJANGO)
     assert "<option" in fast
 
 
@@ -57,7 +61,9 @@ def test_the_figure_picker_renders_exactly_as_the_admins():
         FilteredSelectMultiple("figures", False),
     ):
         widget.choices = field.choices
-        rendered[type(widget)] = widget.render("figures", chosen, {"id": "id_figures"})
+        rendered[type(widget)] = widget.render(
+            "figures", chosen, {"id": "id_figures"}, renderer=DJANGO
+        )
     fast, django = rendered.values()
     assert fast == django
     assert fast.count("<option") == report.figures.count() > 3
@@ -74,6 +80,6 @@ def test_the_figure_picker_renders_exactly_as_the_admins():
 def test_a_select_with_its_own_templates_is_left_to_django(attribute, template, not_written):
     Custom = type("Custom", (PythonSelect,), {attribute: template})
 
-    rendered = Custom(choices=[("a", "A")]).render("x", "a")
-    assert rendered == forms.Select.render(Custom(choices=[("a", "A")]), "x", "a")
+    rendered = Custom(choices=[("a", "A")]).render("x", "a", renderer=DJANGO)
+    assert rendered == forms.Select.render(Custom(choices=[("a", "A")]), "x", "a", renderer=DJANGO)
     assert not_written not in rendered
