@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.template import Context, Template
@@ -365,3 +366,32 @@ def test_an_initiative_links_figures_of_its_report_only(clerk, report):
     assert saved.status_code == 302
     initiative = report.initiatives.get()
     assert set(initiative.figures.all()) == set(mine)
+
+
+def test_the_inlines_media_is_what_django_adds_up_form_by_form(member, clerk, report):
+    """The inlines take their media from their formset once; Django's own property, adding
+    every form's, gives the same scripts and styles in the same order."""
+    from django.contrib.admin import helpers
+
+    from apps.reports.admin import InlineFormSetMedia
+
+    for code, value in (("new_unions", 700), ("members_total", 31800), ("new_members", 1200)):
+        factories.figure(report, Indicator.objects.get(code=code), value)
+    _with_initiatives(report, 4)
+    ReportSection = report.sections.model
+    ReportSection.objects.create(report=report, part="review", heading="一、", body="正文")
+    reviewer = signed_in(member("m-reviewer", "js-yz", Role.REVIEWER))
+    for client in (signed_in(clerk), reviewer):  # editable, and read-only
+        response = client.get(url(report))
+        inlines = response.context["inline_admin_formsets"]
+        assert len(inlines) == 3
+        model_admin = admin.site._registry[Report]
+        expected = model_admin.media + response.context["adminform"].media
+        for inline in inlines:
+            assert isinstance(inline, InlineFormSetMedia)
+            djangos = helpers.InlineAdminFormSet.media.fget(inline)
+            assert str(inline.media) == str(djangos)
+            expected += djangos
+        assert str(response.context["media"]) == str(expected)
+        assert "inlines.js" in str(expected)
+        assert "SelectFilter2.js" in str(inlines[1].media)  # the figure picker's
