@@ -1,0 +1,139 @@
+"""The admin's fieldsets are written in Python (apps/reports/templatetags/admin_fieldsets.py):
+every fieldset of the report pages, and fieldsets with every branch of the template, must come
+out exactly as the installed Django's admin/includes/fieldset.html writes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import django.contrib.admin
+import pytest
+from django import forms
+from django.contrib.admin import helpers
+from django.template import Context, Engine
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+
+from apps.indicators.choices import WorkArea
+from apps.organizations.models import Organisation, Role
+from apps.reports import services
+from apps.reports.models import Initiative, Report, ReportSection
+
+from .test_report_form import form_data, signed_in, url
+
+pytestmark = pytest.mark.django_db
+
+DJANGOS = Engine(dirs=[Path(django.contrib.admin.__file__).parent / "templates"]).get_template(
+    "admin/includes/fieldset.html"
+)
+
+
+def both(fieldset, heading_level, prefix, id_prefix, id_suffix) -> tuple[str, str]:
+    context = {
+        "fieldset": fieldset,
+        "heading_level": heading_level,
+        "prefix": prefix,
+        "id_prefix": id_prefix,
+        "id_suffix": id_suffix,
+    }
+    ours = get_template("admin/includes/fieldset.html").render(context)
+    return ours, DJANGOS.render(Context(context))
+
+
+def page_fieldsets(response) -> list[tuple]:
+    """Every fieldset of an admin change page, with what change_form.html and stacked.html
+    pass to the include."""
+    found = [
+        (fieldset, 2, "fieldset", 0, index)
+        for index, fieldset in enumerate(response.context["adminform"])
+    ]
+    for inline in response.context["inline_admin_formsets"]:
+        for counter, inline_form in enumerate(inline):
+            found += [
+                (fieldset, 4, fieldset.formset.prefix, counter, index)
+                for index, fieldset in enumerate(inline_form)
+            ]
+    return found
+
+
+@pytest.fixture
+def clerk(member):
+    return member("fs-clerk", "js-yz-gaoyou", Role.CLERK)
+
+
+@pytest.fixture
+def draft(clerk):
+    report = services.report_create(
+        user=clerk,
+        report=Report(
+            organisation=Organisation.objects.get(code="js-yz-gaoyou"),
+            period_start=2012,
+            period_end=2012,
+        ),
+    )
+    ReportSection.objects.create(
+        report=report, part="review", work_area=WorkArea.SERVICES, heading="一、<帮扶>", body="正文"
+    )
+    Initiative.objects.create(report=report, title="金秋助学 & 送温暖", participants="职工")
+    return report
+
+
+def test_every_fieldset_of_the_report_pages_is_the_templates(clerk, draft):
+    client = signed_in(clerk)
+    approved = Report.objects.get(
+        organisation__code="js-yz-gaoyou", period_start=2011, period_end=2011
+    )
+    data = form_data(client, draft, new_unions="abc")  # refused: the page again, with errors
+    data.update({"title": "x" * 300})
+    responses = {
+        "editable": client.get(url(draft)),
+        "refused": client.post(url(draft), data),
+        "read-only": client.get(url(approved)),
+    }
+    compared = 0
+    for kind, response in responses.items():
+        assert response.status_code == 200, kind
+        fieldsets = page_fieldsets(response)
+        assert len(fieldsets) >= 3, kind
+        for fieldset, *options in fieldsets:
+            ours, djangos = both(fieldset, *options)
+            assert ours == djangos, (kind, fieldset.name)
+            compared += 1
+    assert responses["refused"].context["adminform"].form.errors  # errors were rendered
+    html = responses["read-only"].content.decode()
+    assert 'class="readonly"' in html  # read-only fields, as the template shows them
+    assert compared > 3 + 25  # the approved demo report has 25 initiatives
+
+
+class Everything(forms.Form):
+    agree = forms.BooleanField(label="同意", help_text="<b>必填</b>")
+    secret = forms.CharField(widget=forms.HiddenInput, help_text="hidden help", required=False)
+    title = forms.CharField(max_length=3, help_text=mark_safe("<i>短</i>"))
+    count = forms.IntegerField()
+    note = forms.CharField(widget=forms.Textarea, required=False)
+
+
+@pytest.mark.parametrize("data", [None, {"title": "too long", "count": "x", "secret": "s"}])
+@pytest.mark.parametrize(
+    ("name", "classes", "description"),
+    [
+        (None, (), None),
+        ("第一部分 <1>", ("collapse",), mark_safe("<p>说明 &amp; 提示</p>")),
+        ("Second", ("wide", "collapse"), "plain"),
+    ],
+)
+@pytest.mark.parametrize("heading_level", [None, 3])
+def test_every_branch_of_the_template(data, name, classes, description, heading_level):
+    form = Everything(data)
+    form.is_valid()
+    fieldset = helpers.Fieldset(
+        form,
+        name=name,
+        fields=["agree", ("title", "count"), "secret", ("note", "secret"), ("agree", "note")],
+        classes=classes,
+        description=description,
+    )
+    ours, djangos = both(fieldset, heading_level, "fieldset", 0, 1)
+    assert ours == djangos
+    assert "checkbox-row" in ours
+    assert ("errorlist" in ours) == bool(data)
