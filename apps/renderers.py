@@ -18,7 +18,8 @@ from typing import Any
 
 import django.forms
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
+
+from apps.html import escape_text
 
 WIDGETS = "django/forms/widgets/"
 # Django's own widget templates, which the renderer's engine finds unless something overrides.
@@ -31,9 +32,9 @@ def html_attrs(attrs: dict[str, Any]) -> str:
     parts = []
     for attribute, setting in attrs.items():
         if setting is True:
-            parts.append(f" {conditional_escape(attribute)}")
+            parts.append(f" {escape_text(attribute)}")
         elif setting is not False:
-            parts.append(f' {conditional_escape(attribute)}="{conditional_escape(setting)}"')
+            parts.append(f' {escape_text(attribute)}="{escape_text(setting)}"')
     return "".join(parts)
 
 
@@ -41,10 +42,10 @@ def _input(context: dict[str, Any]) -> str:
     """django/forms/widgets/input.html."""
     widget = context["widget"]
     value = widget["value"]
-    shown = f' value="{conditional_escape(value)}"' if value is not None else ""
+    shown = f' value="{escape_text(value)}"' if value is not None else ""
     return (
-        f'<input type="{conditional_escape(widget["type"])}" '
-        f'name="{conditional_escape(widget["name"])}"{shown}{html_attrs(widget["attrs"])}>'
+        f'<input type="{escape_text(widget["type"])}" '
+        f'name="{escape_text(widget["name"])}"{shown}{html_attrs(widget["attrs"])}>'
     )
 
 
@@ -53,17 +54,17 @@ def _textarea(context: dict[str, Any]) -> str:
     widget = context["widget"]
     value = widget["value"]
     return (
-        f'<textarea name="{conditional_escape(widget["name"])}"{html_attrs(widget["attrs"])}>\n'
-        f"{conditional_escape(value) if value else ''}</textarea>"
+        f'<textarea name="{escape_text(widget["name"])}"{html_attrs(widget["attrs"])}>\n'
+        f"{escape_text(value) if value else ''}</textarea>"
     )
 
 
 def _label(context: dict[str, Any]) -> str:
     """django/forms/label.html: a field's label, in its tag when the field has an id."""
-    label = conditional_escape(context["label"])
+    label = escape_text(context["label"])
     if not context["use_tag"]:
         return label
-    tag = conditional_escape(context["tag"])
+    tag = escape_text(context["tag"])
     return f"<{tag}{html_attrs(context['attrs'] or {})}>{label}</{tag}>"
 
 
@@ -73,9 +74,9 @@ def _error_list(context: dict[str, Any]) -> str:
     if not errors:
         return ""
     field_id = getattr(errors, "field_id", None)
-    id_ = f' id="{conditional_escape(field_id)}_error"' if field_id else ""
-    items = "".join(f"<li>{conditional_escape(error)}</li>" for error in errors)
-    return f'<ul class="{conditional_escape(context["error_class"])}"{id_}>{items}</ul>'
+    id_ = f' id="{escape_text(field_id)}_error"' if field_id else ""
+    items = "".join(f"<li>{escape_text(error)}</li>" for error in errors)
+    return f'<ul class="{escape_text(context["error_class"])}"{id_}>{items}</ul>'
 
 
 # Template → writer, with the templates it includes (each must be Django's own).

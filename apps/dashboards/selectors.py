@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from apps.html import escape_text
 from apps.i18n import current_language
 from apps.indicators.choices import Measure, WorkArea
 from apps.indicators.models import Indicator
@@ -34,7 +35,7 @@ from .models import (
     RecentApproval,
 )
 from .sparklines import sparkline
-from .tables import Cell, Table, escape_text
+from .tables import Cell, Table
 
 NORMALISERS = {"members": "members_total", "employees": "employees_total"}
 

@@ -7,9 +7,7 @@ shown (with units), and the read API returns it with the numbers behind each cel
 from __future__ import annotations
 
 import csv
-import html
 import io
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from apps.html import escape_text
 from apps.indicators.choices import Qualifier
 from apps.indicators.numbers import format_figure, plain
 from apps.reports.exports import qualifier_number_format
@@ -157,18 +156,6 @@ class Table:
             "rows": [[cell.as_json() for cell in row] for row in self.file_rows()],
             "note": self.note,
         }
-
-
-_SPECIAL = re.compile(r"[&<>\"']")
-
-
-def escape_text(text: Any) -> str:
-    """Django's conditional_escape without its lazy-string wrapper (same output); most cells
-    are numbers with nothing to escape."""
-    if hasattr(text, "__html__"):
-        return text.__html__()
-    text = str(text)
-    return html.escape(text) if _SPECIAL.search(text) else text
 
 
 def _cell_text(cell: Cell) -> str:

@@ -14,11 +14,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.html import escape_text
 from apps.indicators.choices import WorkArea
 from apps.indicators.models import Indicator
 from apps.indicators.numbers import FigureParseError, as_written, format_figure, parse_figure
@@ -71,7 +71,7 @@ class FigureGroup:
         """The group's table rows. Written in Python rather than by the template, as the public
         tables are: the form has a row for each of the catalogue's indicators, and the template
         loop took a fifth of the form's time. ``editable``: inputs, or the values as text."""
-        e = conditional_escape
+        e = escape_text
         computed = e(_("computed"))
         parts: list[str] = []
         for row in self.rows:

@@ -12,9 +12,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
-from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
+from apps.html import escape_text
 from apps.renderers import html_attrs
 
 # The templates whose markup PythonOptionsMixin writes; a widget with others is left to Django.
@@ -26,9 +26,9 @@ class GridInput(forms.TextInput):
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer=None):
         shown = self.format_value(value)
-        html = f'<input type="{escape(self.input_type)}" name="{escape(name)}"'
+        html = f'<input type="{escape_text(self.input_type)}" name="{escape_text(name)}"'
         if shown is not None:
-            html += f' value="{escape(shown)}"'
+            html += f' value="{escape_text(shown)}"'
         html += html_attrs(self.build_attrs(self.attrs, attrs)) + ">"
         return mark_safe(html)  # every value above is escaped
 
@@ -43,14 +43,14 @@ class PythonOptionsMixin:
         if templates != SELECT_TEMPLATES:
             return super().render(name, value, attrs, renderer)  # type: ignore[misc]
         widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
-        parts = [f'<select name="{escape(widget["name"])}"{html_attrs(widget["attrs"])}>']
+        parts = [f'<select name="{escape_text(widget["name"])}"{html_attrs(widget["attrs"])}>']
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+                parts.append(f'\n  <optgroup label="{escape_text(group_name)}">')
             for option in options:
                 parts.append(
-                    f'\n  <option value="{escape(option["value"])}"'
-                    f"{html_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                    f'\n  <option value="{escape_text(option["value"])}"'
+                    f"{html_attrs(option['attrs'])}>{escape_text(option['label'])}</option>\n"
                 )
             if group_name:
                 parts.append("\n  </optgroup>")

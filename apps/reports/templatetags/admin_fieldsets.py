@@ -15,15 +15,16 @@ from typing import Any
 from django import template
 from django.contrib.admin.helpers import Fieldset
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from apps.html import escape_text
 
 register = template.Library()
 
 
 def _text(value: Any) -> str:
     """``{{ value }}``: localized and escaped unless safe."""
-    return conditional_escape(localize(value))
+    return escape_text(localize(value))
 
 
 def _lookup(field: Any, name: str) -> Any:
