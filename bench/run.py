@@ -97,16 +97,30 @@ def manage(env: dict[str, str], *args: str, quiet: bool = True) -> str:
     return result.stdout or ""
 
 
-def ensure_database(url: str) -> None:
+def ensure_database(url: str, *, afresh: bool = False) -> None:
+    """Create the benchmark database if it is missing; ``afresh``: drop it first."""
     parts = urllib.parse.urlsplit(url)
     name = parts.path.lstrip("/")
     admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as connection:
+        if afresh:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def only_synthetic(env: dict[str, str]) -> bool:
+    """Whether the database holds nothing but synthetic organisations (and so nothing that
+    dropping it would lose)."""
+    code = (
+        "from apps.demo.synthetic import PREFIX;"
+        "from apps.organizations.models import Organisation as O;"
+        "print(int(not O.objects.exclude(code__startswith=PREFIX).exists()))"
+    )
+    return manage(env, "shell", "-v", "0", "-c", code).strip() == "1"
 
 
 def synthetic_size(env: dict[str, str], orgs: int, years: int) -> tuple[int, int, int, int, int]:
@@ -126,10 +140,20 @@ def synthetic_size(env: dict[str, str], orgs: int, years: int) -> tuple[int, int
     return expected, found, expected * years, reports, initiatives
 
 
-def ensure_data(env: dict[str, str], orgs: int, years: int, regenerate: bool) -> None:
+def ensure_data(
+    env: dict[str, str], database_url: str, orgs: int, years: int, regenerate: bool
+) -> None:
     expected, found, reports_expected, reports, initiatives = synthetic_size(env, orgs, years)
     # Data generated before the counties' reports carried narrative is generated again.
     if regenerate or found != expected or reports != reports_expected or not initiatives:
+        replace = ["--replace"]
+        if found and only_synthetic(env):
+            # Deleting 28 million figures row by row (the keys checked at commit) takes longer
+            # than generating them: a database with nothing else in it is made afresh.
+            print("Dropping the benchmark database to generate it afresh …", flush=True)
+            ensure_database(database_url, afresh=True)
+            manage(env, "migrate", "--noinput")
+            replace = []
         print(
             f"Generating the synthetic data ({expected:,} organisations × {years} years); "
             "this takes a few minutes at national size …",
@@ -142,7 +166,7 @@ def ensure_data(env: dict[str, str], orgs: int, years: int, regenerate: bool) ->
             str(orgs),
             "--years",
             str(years),
-            "--replace",
+            *replace,
             quiet=False,
         )
     else:
@@ -767,7 +791,7 @@ def main() -> None:
     env = environment(args.database_url, folder)
     ensure_database(args.database_url)
     manage(env, "migrate", "--noinput")
-    ensure_data(env, args.orgs, args.years, args.regenerate)
+    ensure_data(env, args.database_url, args.orgs, args.years, args.regenerate)
     manage(env, "collectstatic", "--noinput")
     admin_report = prepare_admin(env)
     report_id = admin_report.pk
