@@ -6,8 +6,8 @@ section, initiative and honour its inputs, text areas and labels). Each went thr
 templates (input.html including attrs.html, textarea.html, label.html, the error list), which
 cost more than the rest of the field's work. ``WidgetRenderer`` writes those same templates'
 markup directly (the tests compare it with Django's, byte for byte) and leaves every other
-template to Django. A template that a
-project or app overrides is not Django's own any more: the renderer then uses the template.
+template to Django. A template that a project or app overrides is not Django's own any more:
+the renderer then uses the template.
 """
 
 from __future__ import annotations

@@ -194,7 +194,7 @@ from apps.organizations.models import Membership, Role
 from apps.reports.models import Initiative, Report, Status
 report = (
     Report.objects.filter(organisation__code__startswith="syn-", organisation__level="county",
-                          status=Status.DRAFT, initiatives__isnull=False)
+                          status=Status.DRAFT, initiatives__figures__isnull=False)
     .order_by("organisation__code").first()
 )
 user, _ = get_user_model().objects.get_or_create(username={BENCH_USER!r})
