@@ -341,20 +341,15 @@ def _write_narrative(
                 given[report_ids[(organisation_id, year)]] = rng.choice(pool)
     if not given:
         return 0
-    with _rows_into(
-        ReportSection._meta.db_table,
-        ["report_id", "part", "work_area", "heading", "body", "position"],
-    ) as write:
-        for report_id, narrative in given.items():
-            for position, row in enumerate(narrative.sections):
-                write((report_id, *row, position))
-    with _rows_into(
-        Honour._meta.db_table,
-        ["report_id", "title", "level", "conferred_by", "recipient", "position"],
-    ) as write:
-        for report_id, narrative in given.items():
-            for position, row in enumerate(narrative.honours):
-                write((report_id, *row, position))
+    plain = (
+        (ReportSection, ["part", "work_area", "heading", "body"], "sections"),
+        (Honour, ["title", "level", "conferred_by", "recipient"], "honours"),
+    )
+    for model, columns, attribute in plain:
+        with _rows_into(model._meta.db_table, ["report_id", *columns, "position"]) as write:
+            for report_id, narrative in given.items():
+                for position, row in enumerate(getattr(narrative, attribute)):
+                    write((report_id, *row, position))
     with _rows_into(
         Initiative._meta.db_table,
         [

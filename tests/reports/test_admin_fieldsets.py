@@ -15,8 +15,6 @@ from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
 from apps.indicators.choices import WorkArea
-from apps.organizations.models import Organisation, Role
-from apps.reports import services
 from apps.reports.models import Initiative, Report, ReportSection
 
 from .test_report_form import form_data, signed_in, url
@@ -57,20 +55,8 @@ def page_fieldsets(response) -> list[tuple]:
 
 
 @pytest.fixture
-def clerk(member):
-    return member("fs-clerk", "js-yz-gaoyou", Role.CLERK)
-
-
-@pytest.fixture
-def draft(clerk):
-    report = services.report_create(
-        user=clerk,
-        report=Report(
-            organisation=Organisation.objects.get(code="js-yz-gaoyou"),
-            period_start=2012,
-            period_end=2012,
-        ),
-    )
+def draft(report):
+    """The report form's draft (test_report_form) with a section and an initiative."""
     ReportSection.objects.create(
         report=report, part="review", work_area=WorkArea.SERVICES, heading="一、<帮扶>", body="正文"
     )

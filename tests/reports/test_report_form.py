@@ -17,8 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.indicators.choices import WorkArea
 from apps.indicators.models import Indicator
-from apps.organizations.models import Organisation, Role
-from apps.reports import services
+from apps.organizations.models import Role
 from apps.reports.forms import NOTE_PREFIX, VALUE_PREFIX
 from apps.reports.models import AuditKind, Initiative, Report
 from tests import factories
@@ -26,22 +25,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clerk(member):
-    return member("f-clerk", "js-yz-gaoyou", Role.CLERK)
-
-
-@pytest.fixture
-def report(clerk):
-    """高邮 2012, the year after the demo's 2011 report (whose figures are the previous period)."""
-    return services.report_create(
-        user=clerk,
-        report=Report(
-            organisation=Organisation.objects.get(code="js-yz-gaoyou"),
-            period_start=2012,
-            period_end=2012,
-        ),
-    )
+# The fixtures clerk and report: tests/reports/conftest.py.
 
 
 def signed_in(user) -> Client:
