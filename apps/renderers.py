@@ -1,5 +1,5 @@
-"""The form renderer: Django's, with the plainest widgets, labels and error lists written in
-Python.
+"""The form renderer: Django's, with the plainest widgets (inputs, text areas, selects), labels
+and error lists written in Python.
 
 A report's admin page renders hundreds of fields (the figure grid, and for every narrative
 section, initiative and honour its inputs, text areas and labels). Each went through Django's
@@ -38,15 +38,18 @@ def html_attrs(attrs: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _input(context: dict[str, Any]) -> str:
+def input_html(input_type: str, name: str, value: Any, attrs: dict[str, Any]) -> str:
     """django/forms/widgets/input.html."""
-    widget = context["widget"]
-    value = widget["value"]
     shown = f' value="{escape_text(value)}"' if value is not None else ""
     return (
-        f'<input type="{escape_text(widget["type"])}" '
-        f'name="{escape_text(widget["name"])}"{shown}{html_attrs(widget["attrs"])}>'
+        f'<input type="{escape_text(input_type)}" '
+        f'name="{escape_text(name)}"{shown}{html_attrs(attrs)}>'
     )
+
+
+def _input(context: dict[str, Any]) -> str:
+    widget = context["widget"]
+    return input_html(widget["type"], widget["name"], widget["value"], widget["attrs"])
 
 
 def _textarea(context: dict[str, Any]) -> str:
@@ -79,10 +82,33 @@ def _error_list(context: dict[str, Any]) -> str:
     return f'<ul class="{escape_text(context["error_class"])}"{id_}>{items}</ul>'
 
 
+def _select(context: dict[str, Any]) -> str | None:
+    """django/forms/widgets/select.html with its options (select_option.html); None when an
+    option has a template of its own."""
+    widget = context["widget"]
+    parts = [f'<select name="{escape_text(widget["name"])}"{html_attrs(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{escape_text(group_name)}">')
+        for option in options:
+            if option["template_name"] != _OPTION:
+                return None
+            parts.append(
+                f'\n  <option value="{escape_text(option["value"])}"'
+                f"{html_attrs(option['attrs'])}>{escape_text(option['label'])}</option>\n"
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
 # Template → writer, with the templates it includes (each must be Django's own).
 _INPUT_TEMPLATES = (WIDGETS + "input.html", WIDGETS + "attrs.html")
 _ERROR_LIST = "django/forms/errors/list/ul.html"
-WRITERS: dict[str, tuple[Callable[[dict[str, Any]], str], tuple[str, ...]]] = {
+_OPTION = WIDGETS + "select_option.html"
+Writer = Callable[[dict[str, Any]], "str | None"]  # None: render the template after all
+WRITERS: dict[str, tuple[Writer, tuple[str, ...]]] = {
     WIDGETS + name: (_input, _INPUT_TEMPLATES)
     for name in (
         "input.html",
@@ -98,6 +124,7 @@ WRITERS: dict[str, tuple[Callable[[dict[str, Any]], str], tuple[str, ...]]] = {
     )
 }
 WRITERS[WIDGETS + "textarea.html"] = (_textarea, (WIDGETS + "attrs.html",))
+WRITERS[WIDGETS + "select.html"] = (_select, (WIDGETS + "attrs.html", _OPTION))
 WRITERS["django/forms/label.html"] = (_label, ("django/forms/attrs.html",))
 WRITERS[_ERROR_LIST] = (_error_list, ())
 WRITERS["django/forms/errors/list/default.html"] = (_error_list, (_ERROR_LIST,))
@@ -109,20 +136,25 @@ class WidgetRenderer(DjangoTemplates):
 
     def __init__(self) -> None:
         super().__init__()
-        self._own: dict[str, bool] = {}
+        self._writers: dict[str, Writer | None] = {}
 
     def is_djangos(self, template_name: str) -> bool:
-        """Whether the engine loads Django's own file for this name (checked once)."""
-        own = self._own.get(template_name)
-        if own is None:
-            origin = Path(self.get_template(template_name).template.origin.name)
-            own = self._own[template_name] = origin.is_relative_to(DJANGO_FORMS_TEMPLATES)
-        return own
+        """Whether the engine loads Django's own file for this name."""
+        origin = Path(self.get_template(template_name).template.origin.name)
+        return origin.is_relative_to(DJANGO_FORMS_TEMPLATES)
+
+    def writer(self, template_name: str) -> Writer | None:
+        """The writer of this template while it and what it includes are Django's own
+        (decided once for each name)."""
+        if template_name not in self._writers:
+            write, included = WRITERS.get(template_name, (None, ()))
+            own = write is not None and all(map(self.is_djangos, (template_name, *included)))
+            self._writers[template_name] = write if own else None
+        return self._writers[template_name]
 
     def render(self, template_name: str, context: dict[str, Any], request=None) -> str:
-        found = WRITERS.get(template_name)
-        if found is not None:
-            write, included = found
-            if self.is_djangos(template_name) and all(map(self.is_djangos, included)):
-                return write(context).strip()  # as Django's renderer strips
+        write = self.writer(template_name)
+        html = write(context) if write is not None else None
+        if html is not None:
+            return html.strip()  # as Django's renderer strips
         return super().render(template_name, context, request)

@@ -82,6 +82,7 @@ def test_an_overridden_widget_template_is_rendered_from_the_template(tmp_path: P
     override = tmp_path / "django" / "forms" / "widgets"
     override.mkdir(parents=True)
     (override / "text.html").write_text('<input class="ours" name="{{ widget.name }}">')
+    (override / "select_option.html").write_text('<option class="ours">{{ widget.label }}</option>')
 
     class Overridden(WidgetRenderer):
         @property
@@ -92,6 +93,9 @@ def test_an_overridden_widget_template_is_rendered_from_the_template(tmp_path: P
 
     renderer = Overridden()
     assert forms.TextInput().render("x", "1", renderer=renderer) == '<input class="ours" name="x">'
+    # A select whose option template is overridden is the template's, options and all.
+    select = forms.Select(choices=[("a", "甲")]).render("x", "a", renderer=renderer)
+    assert '<option class="ours">甲</option>' in select
     # The others are still Django's own and still written in Python.
     assert renderer.is_djangos("django/forms/widgets/number.html")
     assert forms.NumberInput().render("x", 1, renderer=renderer) == forms.NumberInput().render(

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, models, transaction
 
@@ -285,11 +286,15 @@ def _write_figures(
 
 @dataclass(frozen=True)
 class Narrative:
-    """The narrative of one demo report, as rows ready to write."""
+    """The narrative of one demo report: its content rows as the demo loader reads them, and
+    for each initiative the codes of the indicators it links."""
 
-    sections: list[tuple[str, str, str, str]]  # part, work area, heading, body
-    initiatives: list[tuple[str, str, str, str, str, list[str]]]  # … photo caption, figure codes
-    honours: list[tuple[str, str, str, str]]  # title, level, conferred by, recipient
+    rows: dict[type[models.Model], list[dict[str, Any]]]
+    links: list[list[str]]
+
+
+# Columns the demo's content rows leave to their defaults, which COPY must write.
+DEFAULTS: dict[type[models.Model], dict[str, Any]] = {Initiative: {"photo": ""}}
 
 
 def narratives() -> list[Narrative]:
@@ -297,28 +302,9 @@ def narratives() -> list[Narrative]:
     found = []
     for entry, _seed in report_entries():
         rows = content_rows(entry)
-        codes = [i.get("figures", []) for i in entry.get("initiative", [])]
-        narrative = Narrative(
-            sections=[
-                (r["part"], r["work_area"], r["heading"], r["body"]) for r in rows[ReportSection]
-            ],
-            initiatives=[
-                (
-                    r["title"],
-                    r["work_area"],
-                    r["description"],
-                    r["participants"],
-                    r["photo_caption"],
-                    list(figure_codes),
-                )
-                for r, figure_codes in zip(rows[Initiative], codes, strict=True)
-            ],
-            honours=[
-                (r["title"], r["level"], r["conferred_by"], r["recipient"]) for r in rows[Honour]
-            ],
-        )
-        if narrative.sections or narrative.initiatives or narrative.honours:
-            found.append(narrative)
+        if any(rows.values()):
+            links = [i.get("figures", []) for i in entry.get("initiative", [])]
+            found.append(Narrative(rows, links))
     return found
 
 
@@ -341,31 +327,17 @@ def _write_narrative(
                 given[report_ids[(organisation_id, year)]] = rng.choice(pool)
     if not given:
         return 0
-    plain = (
-        (ReportSection, ["part", "work_area", "heading", "body"], "sections"),
-        (Honour, ["title", "level", "conferred_by", "recipient"], "honours"),
-    )
-    for model, columns, attribute in plain:
+    for model in (ReportSection, Honour, Initiative):
+        defaults = DEFAULTS.get(model, {})
+        first = next((row for n in pool for row in n.rows[model]), None)
+        if first is None:
+            continue
+        columns = [*first, *defaults]
         with _rows_into(model._meta.db_table, ["report_id", *columns, "position"]) as write:
             for report_id, narrative in given.items():
-                for position, row in enumerate(getattr(narrative, attribute)):
-                    write((report_id, *row, position))
-    with _rows_into(
-        Initiative._meta.db_table,
-        [
-            "report_id",
-            "title",
-            "work_area",
-            "description",
-            "participants",
-            "photo",
-            "photo_caption",
-            "position",
-        ],
-    ) as write:
-        for report_id, narrative in given.items():
-            for position, (*row, _codes) in enumerate(narrative.initiatives):
-                write((report_id, *row[:4], "", row[4], position))
+                for position, row in enumerate(narrative.rows[model]):
+                    values = {**row, **defaults}
+                    write((report_id, *(values[c] for c in columns), position))
     # The links: (initiative, indicator) wishes in a scratch table, joined to the report's
     # figures in one statement (an indicator the report left empty links nothing).
     through = Initiative.figures.through._meta.db_table
@@ -390,7 +362,7 @@ def _write_narrative(
                 "synthetic_links", ["initiative_id", "report_id", "indicator_id"]
             ) as write:
                 for initiative_id, report_id, position in created:
-                    for code in given[report_id].initiatives[position][5]:
+                    for code in given[report_id].links[position]:
                         if code in indicator_ids:
                             write((initiative_id, report_id, indicator_ids[code]))
         with connection.cursor() as cursor:

@@ -53,7 +53,6 @@ from .models import (
     ReportSection,
     Status,
 )
-from .widgets import PythonFilteredSelectMultiple, PythonSelect
 
 STATUS_COLOURS = {
     Status.DRAFT: "#6e7781",
@@ -97,10 +96,6 @@ class ReportContentInline(admin.options.InlineModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
         return self._may_edit(request, obj)
-
-    def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs: Any):
-        kwargs.setdefault("widget", PythonSelect)  # Django's markup, written without templates
-        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
 class SectionInline(ReportContentInline, admin.StackedInline):
@@ -148,8 +143,6 @@ class InitiativeInline(ReportContentInline, admin.StackedInline):
             kwargs["queryset"] = Figure.objects.filter(report_id=report_id).select_related(
                 "indicator"
             )
-            # The report's every figure is an option: its markup is written without templates.
-            kwargs["widget"] = PythonFilteredSelectMultiple(db_field.verbose_name, False)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

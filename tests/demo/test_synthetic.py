@@ -142,7 +142,11 @@ def test_counties_and_above_carry_a_real_narrative_with_initiatives_linked_to_ow
         assert not model.objects.filter(report__in=towns).exists()
     pool = synthetic.narratives()
     wanted = {
-        (tuple(sorted(s[2] for s in n.sections)), tuple(i[0] for i in n.initiatives)) for n in pool
+        (
+            tuple(sorted(s["heading"] for s in n.rows[ReportSection])),
+            tuple(i["title"] for i in n.rows[Initiative]),
+        )
+        for n in pool
     }
     for report in narrated.prefetch_related("sections", "initiatives"):
         got = (
@@ -152,7 +156,7 @@ def test_counties_and_above_carry_a_real_narrative_with_initiatives_linked_to_ow
         assert got in wanted, report
     assert f"{narrated.count()} with narrative" in output
     # Real counts: some reports have as many initiatives as the longest demo report.
-    longest = max(len(n.initiatives) for n in pool)
+    longest = max(len(n.rows[Initiative]) for n in pool)
     counts = Counter(
         Initiative.objects.filter(report__in=narrated).values_list("report", flat=True)
     )
@@ -162,8 +166,8 @@ def test_counties_and_above_carry_a_real_narrative_with_initiatives_linked_to_ow
     assert links.count() > 0
     codes: dict[str, set[str]] = defaultdict(set)  # initiative title → indicator codes
     for narrative in pool:
-        for initiative in narrative.initiatives:
-            codes[initiative[0]].update(initiative[5])
+        for initiative, linked in zip(narrative.rows[Initiative], narrative.links, strict=True):
+            codes[initiative["title"]].update(linked)
     for initiative_id, title, report_id, figure_report_id, code in links.values_list(
         "initiative_id",
         "initiative__title",

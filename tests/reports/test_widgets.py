@@ -1,4 +1,5 @@
-"""The report form's widgets written in Python: the markup must be Django's, to the byte."""
+"""Widgets written in Python (the grid's input, and selects by the project's renderer): the markup
+must be Django's, to the byte."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_lazy
 
+from apps.renderers import WidgetRenderer
 from apps.reports.models import Figure, Report
-from apps.reports.widgets import GridInput, PythonFilteredSelectMultiple, PythonSelect
+from apps.reports.widgets import GridInput
 
 # Django's own renderer: the project's (apps.renderers) writes some widgets in Python too.
 DJANGO = DjangoTemplates()
@@ -43,7 +45,7 @@ CHOICES = [
 @pytest.mark.parametrize("value", [None, "", "province", 7, "g2", ["g1", "x"]])
 @pytest.mark.parametrize("attrs", [{}, {"id": "id_level", "required": True, "disabled": False}])
 def test_selects_render_exactly_as_djangos(value, attrs):
-    fast = PythonSelect(choices=CHOICES).render("level", value, attrs)
+    fast = forms.Select(choices=CHOICES).render("level", value, attrs, renderer=WidgetRenderer())
     assert fast == forms.Select(choices=CHOICES).render("level", value, attrs, renderer=DJANGO)
     assert "<option" in fast
 
@@ -56,13 +58,11 @@ def test_the_figure_picker_renders_exactly_as_the_admins():
     )
     chosen = [figure.pk for figure in field.queryset[:3]]
     rendered = {}
-    for widget in (
-        PythonFilteredSelectMultiple("figures", False),
-        FilteredSelectMultiple("figures", False),
-    ):
+    for renderer in (WidgetRenderer(), DJANGO):
+        widget = FilteredSelectMultiple("figures", False)
         widget.choices = field.choices
-        rendered[type(widget)] = widget.render(
-            "figures", chosen, {"id": "id_figures"}, renderer=DJANGO
+        rendered[type(renderer)] = widget.render(
+            "figures", chosen, {"id": "id_figures"}, renderer=renderer
         )
     fast, django = rendered.values()
     assert fast == django
@@ -78,8 +78,8 @@ def test_the_figure_picker_renders_exactly_as_the_admins():
     ],
 )
 def test_a_select_with_its_own_templates_is_left_to_django(attribute, template, not_written):
-    Custom = type("Custom", (PythonSelect,), {attribute: template})
+    Custom = type("Custom", (forms.Select,), {attribute: template})
 
-    rendered = Custom(choices=[("a", "A")]).render("x", "a", renderer=DJANGO)
-    assert rendered == forms.Select.render(Custom(choices=[("a", "A")]), "x", "a", renderer=DJANGO)
+    rendered = Custom(choices=[("a", "A")]).render("x", "a", renderer=WidgetRenderer())
+    assert rendered == Custom(choices=[("a", "A")]).render("x", "a", renderer=DJANGO)
     assert not_written not in rendered

@@ -66,8 +66,9 @@ def fieldset_html(
     for line in fieldset:
         fields = list(line)
         single = len(line.fields) == 1
+        line_errors = line.errors() if single else ""
         row = "form-row"
-        if single and line.errors():
+        if line_errors:
             row += " errors"
         if not line.has_visible_field:
             row += " hidden"
@@ -76,22 +77,20 @@ def fieldset_html(
             if field_name:
                 row += f" field-{_text(field_name)}"
         out.append(f'{_nl(8)}<div class="{row}">{_nl(12)}')
-        out.append(
-            _text(line.errors()) if single else '<div class="flex-container form-multiline">'
-        )
+        out.append(_text(line_errors) if single else '<div class="flex-container form-multiline">')
         out.append(_nl(12))
         for field in fields:
             out.append(f"{_nl(16)}<div>{_nl(20)}")
             readonly = field.is_readonly
-            if not single and not readonly:
-                out.append(_text(field.errors()))
+            field_errors = field.errors() if not single and not readonly else ""
+            out.append(_text(field_errors))
             box = "flex-container"
             if not single:
                 box += " fieldBox"
                 field_name = _lookup(field.field, "name")
                 if field_name:
                     box += f" field-{_text(field_name)}"
-                if not readonly and field.errors():
+                if field_errors:
                     box += " errors"
                 if _lookup(field.field, "is_hidden"):
                     box += " hidden"
