@@ -4,11 +4,12 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from apps.runtime import tune_garbage_collection
+from apps.runtime import reserve_frame_stack, tune_garbage_collection
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionreports.settings")
 
-application = get_wsgi_application()
+# Each request's calls within one chunk of CPython's frame stack (apps/runtime.py).
+application = reserve_frame_stack(get_wsgi_application())
 
 # Garbage collection between requests rather than inside them (apps/runtime.py).
 tune_garbage_collection()
