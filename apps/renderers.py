@@ -1,29 +1,35 @@
-"""The form renderer: Django's, with the plainest widgets (inputs, text areas, selects), labels
-and error lists written in Python.
+"""The form renderer: Django's, with the plainest widgets (inputs, text areas, selects, photo
+pickers), labels and error lists written in Python.
 
 A report's admin page renders hundreds of fields (the figure grid, and for every narrative
-section, initiative and honour its inputs, text areas and labels). Each went through Django's
-templates (input.html including attrs.html, textarea.html, label.html, the error list), which
-cost more than the rest of the field's work. ``WidgetRenderer`` writes those same templates'
-markup directly (the tests compare it with Django's, byte for byte) and leaves every other
-template to Django. A template that a project or app overrides is not Django's own any more:
-the renderer then uses the template.
+section, initiative and honour its inputs, text areas, selects, photo pickers and labels). Each
+went through Django's templates (input.html including attrs.html, textarea.html, label.html, the
+error list), which cost more than the rest of the field's work. ``WidgetRenderer`` writes those
+same templates' markup directly (the tests compare it with Django's, byte for byte) and leaves
+every other template to Django. A template that a project or app overrides is not Django's own
+any more: the renderer then uses the template.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import django.contrib.admin
 import django.forms
 from django.forms.renderers import DjangoTemplates
 
 from apps.html import escape_text
 
 WIDGETS = "django/forms/widgets/"
-# Django's own widget templates, which the renderer's engine finds unless something overrides.
-DJANGO_FORMS_TEMPLATES = Path(django.forms.__file__).parent / "templates"
+# Django's own widget templates (the forms' and the admin's), which the renderer's engine finds
+# unless something overrides them.
+DJANGO_TEMPLATES = (
+    Path(django.forms.__file__).parent / "templates",
+    Path(django.contrib.admin.__file__).parent / "templates",
+)
 
 
 def html_attrs(attrs: dict[str, Any]) -> str:
@@ -103,6 +109,38 @@ def _select(context: dict[str, Any]) -> str | None:
     return "".join(parts)
 
 
+def _clearable_file_input(context: dict[str, Any], *, admin: bool) -> str:
+    """django/forms/widgets/clearable_file_input.html, or the admin's
+    admin/widgets/clearable_file_input.html (``admin``): the file input, and for a file already
+    there its link and, unless required, the box that clears it."""
+    widget = context["widget"]
+    attrs = widget["attrs"]
+    field = (
+        f'<input type="{escape_text(widget["type"])}" '
+        f'name="{escape_text(widget["name"])}"{html_attrs(attrs)}>'
+    )
+    if not widget["is_initial"]:
+        return "\n" + field
+    value = widget["value"]
+    clear = ""
+    if not widget["required"]:
+        box_id = escape_text(widget["checkbox_id"])
+        flags = (" disabled" if attrs.get("disabled") else "") + (
+            " checked" if attrs.get("checked") else ""
+        )
+        box = (
+            f'\n<input type="checkbox" name="{escape_text(widget["checkbox_name"])}" '
+            f'id="{box_id}"{flags}>\n'
+            f'<label for="{box_id}">{escape_text(widget["clear_checkbox_label"])}</label>'
+        )
+        clear = f'\n<span class="clearable-file-input">{box}</span>' if admin else box
+    current = (
+        f'{escape_text(widget["initial_text"])}: <a href="{escape_text(value.url)}">'
+        f"{escape_text(value)}</a>{clear}<br>\n{escape_text(widget['input_text'])}:\n{field}"
+    )
+    return f'<p class="file-upload">{current}</p>' if admin else current
+
+
 # Template → writer, with the templates it includes (each must be Django's own).
 _INPUT_TEMPLATES = (WIDGETS + "input.html", WIDGETS + "attrs.html")
 _ERROR_LIST = "django/forms/errors/list/ul.html"
@@ -125,6 +163,14 @@ WRITERS: dict[str, tuple[Writer, tuple[str, ...]]] = {
 }
 WRITERS[WIDGETS + "textarea.html"] = (_textarea, (WIDGETS + "attrs.html",))
 WRITERS[WIDGETS + "select.html"] = (_select, (WIDGETS + "attrs.html", _OPTION))
+WRITERS[WIDGETS + "clearable_file_input.html"] = (
+    partial(_clearable_file_input, admin=False),
+    (WIDGETS + "attrs.html",),
+)
+WRITERS["admin/widgets/clearable_file_input.html"] = (
+    partial(_clearable_file_input, admin=True),
+    (WIDGETS + "attrs.html",),
+)
 WRITERS["django/forms/label.html"] = (_label, ("django/forms/attrs.html",))
 WRITERS[_ERROR_LIST] = (_error_list, ())
 WRITERS["django/forms/errors/list/default.html"] = (_error_list, (_ERROR_LIST,))
@@ -141,7 +187,7 @@ class WidgetRenderer(DjangoTemplates):
     def is_djangos(self, template_name: str) -> bool:
         """Whether the engine loads Django's own file for this name."""
         origin = Path(self.get_template(template_name).template.origin.name)
-        return origin.is_relative_to(DJANGO_FORMS_TEMPLATES)
+        return any(origin.is_relative_to(folder) for folder in DJANGO_TEMPLATES)
 
     def writer(self, template_name: str) -> Writer | None:
         """The writer of this template while it and what it includes are Django's own

@@ -103,15 +103,52 @@ def test_an_overridden_widget_template_is_rendered_from_the_template(tmp_path: P
     )
 
 
-def test_only_the_plain_templates_are_written():
+class StoredPhoto:
+    """A file already saved (what a FieldFile offers the widget: its name and its URL)."""
+
+    url = "/media/photos/a&b.jpg"
+
+    def __str__(self) -> str:
+        return "photos/甲<1>.jpg"
+
+
+def _file_widget(kind: type[forms.ClearableFileInput], required: bool, checked: bool):
+    widget = kind()
+    widget.is_required = required
+    widget.checked = checked
+    return widget
+
+
+@pytest.mark.parametrize("kind", [forms.ClearableFileInput, admin_widgets.AdminFileWidget])
+@pytest.mark.parametrize("value", [None, "", StoredPhoto()], ids=["none", "empty", "stored"])
+@pytest.mark.parametrize("required", [False, True])
+@pytest.mark.parametrize("checked", [False, True])
+@pytest.mark.parametrize("attrs", [None, {"id": "id_photo", "disabled": True}])
+def test_photo_pickers_render_exactly_as_with_djangos_templates(
+    kind, value, required, checked, attrs
+):
+    renderer = WidgetRenderer()
+    ours = _file_widget(kind, required, checked).render("photo", value, attrs, renderer=renderer)
+    assert renderer.writer(kind.template_name) is not None  # written in Python, not the template
+    djangos = _file_widget(kind, required, checked).render("photo", value, attrs, renderer=DJANGO)
+    assert ours == djangos
+    assert ('<a href="/media/photos/a&amp;b.jpg">' in ours) is isinstance(value, StoredPhoto)
+
+
+def test_the_writers_cover_the_plain_templates_and_the_photo_pickers():
     assert set(WRITERS) >= {
         "django/forms/widgets/text.html",
         "django/forms/widgets/textarea.html",
         "django/forms/widgets/checkbox.html",
+        "django/forms/widgets/select.html",
+        "django/forms/widgets/clearable_file_input.html",
+        "admin/widgets/clearable_file_input.html",
     }
     # A widget with more markup is Django's: its template still renders it.
-    rendered = forms.ClearableFileInput().render("photo", None, renderer=WidgetRenderer())
-    assert rendered == forms.ClearableFileInput().render("photo", None, renderer=DJANGO)
+    assert "django/forms/widgets/radio.html" not in WRITERS
+    choices = [("a", "甲"), ("b", "乙")]
+    rendered = forms.RadioSelect(choices=choices).render("kind", "a", renderer=WidgetRenderer())
+    assert rendered == forms.RadioSelect(choices=choices).render("kind", "a", renderer=DJANGO)
 
 
 class Labelled(forms.Form):

@@ -3,6 +3,7 @@ scoped through ``apps.reports.access``; every write goes through ``apps.reports.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -24,6 +25,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -104,6 +106,17 @@ class SectionInline(ReportContentInline, admin.StackedInline):
     fields = [("part", "work_area", "position"), "heading", "body"]
 
 
+class ReadChoices(BaseChoiceIterator):
+    """Choices read once and given to many fields as they are: Django takes an iterator of
+    choices without normalising it again for each field (~0.2 ms a form for 60 figures)."""
+
+    def __init__(self, choices: list[tuple[Any, Any]]) -> None:
+        self.choices = choices
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self.choices)
+
+
 class InitiativeFormSet(BaseInlineFormSet):
     """Every initiative links figures of the same report: the picker's options are read once
     for all the forms (and the blank one), not once for each."""
@@ -113,7 +126,7 @@ class InitiativeFormSet(BaseInlineFormSet):
         field = form.fields.get("figures")
         if isinstance(field, forms.ModelMultipleChoiceField):
             if not hasattr(self, "_figure_choices"):
-                self._figure_choices = list(field.choices)
+                self._figure_choices = ReadChoices(list(field.choices))
             field.choices = self._figure_choices
 
 
