@@ -38,16 +38,20 @@ def test_a_full_collection_runs_after_a_response_when_python_would_have_run_one(
     assert fake.collected == collected
 
 
-def test_the_wsgi_application_tunes_its_process():
+def test_the_wsgi_application_tunes_its_process_and_serves_through_the_frame_reserve():
     """In a process of its own: freezing and thresholds would change the test process's."""
     code = (
         "import gc, json\n"
+        "from django.core.handlers.wsgi import WSGIHandler\n"
         "from django.core.signals import request_finished\n"
         "import unionreports.wsgi\n"
         "from apps.runtime import collect_after_response\n"
+        "app = unionreports.wsgi.application\n"
         "connected = [r[1]() for r in request_finished.receivers]\n"
         "print(json.dumps({'threshold': gc.get_threshold(), 'frozen': gc.get_freeze_count(),\n"
-        "  'connected': collect_after_response in connected}))"
+        "  'connected': collect_after_response in connected,\n"
+        "  'handler': isinstance(app.args[0], WSGIHandler),\n"
+        "  'slots': app.func.__code__.co_stacksize}))"
     )
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "unionreports.settings"}
@@ -58,6 +62,9 @@ def test_the_wsgi_application_tunes_its_process():
     assert state["threshold"][2] == runtime.SAFETY_NET
     assert state["frozen"] > 10_000  # Django and the apps, out of the collector's way
     assert state["connected"]
+    # Each request's calls within one chunk of the frame stack (below).
+    assert state["handler"]
+    assert state["slots"] >= runtime.FRAME_STACK_RESERVE
 
 
 # --- the frame stack --------------------------------------------------------------------------
@@ -107,21 +114,3 @@ def test_a_request_s_calls_stay_within_one_chunk_of_the_frame_stack():
     # Without the reserve, crossing a boundary maps a chunk, touches it and unmaps it each time.
     assert _worst_oscillation(lambda work: work()) >= 400
     assert faults_inside < 50
-
-
-def test_the_wsgi_application_serves_through_the_reserve():
-    code = (
-        "import json, unionreports.wsgi as w\n"
-        "from django.core.handlers.wsgi import WSGIHandler\n"
-        "app = w.application\n"
-        "print(json.dumps({'handler': isinstance(app.args[0], WSGIHandler),\n"
-        "  'slots': app.func.__code__.co_stacksize}))"
-    )
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "unionreports.settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
-    )
-    state = json.loads(result.stdout.strip().splitlines()[-1])
-    assert state["handler"]
-    assert state["slots"] >= runtime.FRAME_STACK_RESERVE
