@@ -100,8 +100,13 @@ class ReportContentInline(admin.options.InlineModelAdmin):
         return self._may_edit(request, obj)
 
 
+# Django's stacked inline, written in Python (apps/reports/templatetags/admin_fieldsets.py).
+STACKED_TEMPLATE = "admin/reports/edit_inline/stacked.html"
+
+
 class SectionInline(ReportContentInline, admin.StackedInline):
     model = ReportSection
+    template = STACKED_TEMPLATE
     audit_kind = AuditKind.SECTION
     fields = [("part", "work_area", "position"), "heading", "body"]
 
@@ -132,6 +137,7 @@ class InitiativeFormSet(BaseInlineFormSet):
 
 class InitiativeInline(ReportContentInline, admin.StackedInline):
     model = Initiative
+    template = STACKED_TEMPLATE
     audit_kind = AuditKind.INITIATIVE
     fields = [
         ("title", "work_area", "position"),

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib.admin import helpers
 from django.template import Context, Engine
 from django.template.loader import get_template
+from django.urls import NoReverseMatch
 from django.utils.safestring import mark_safe
 
 from apps.indicators.choices import WorkArea
@@ -123,3 +124,97 @@ def test_every_branch_of_the_template(data, name, classes, description, heading_
     assert ours == djangos
     assert "checkbox-row" in ours
     assert ("errorlist" in ours) == bool(data)
+
+
+# --- stacked inlines (the report's sections and initiatives) ----------------------------------
+
+STACKED = "admin/reports/edit_inline/stacked.html"
+DJANGOS_STACKED = Engine(
+    dirs=[Path(django.contrib.admin.__file__).parent / "templates"],
+    libraries={
+        "i18n": "django.templatetags.i18n",
+        "admin_urls": "django.contrib.admin.templatetags.admin_urls",
+    },
+).get_template("admin/edit_inline/stacked.html")
+
+
+def stacked_both(formset) -> tuple[str, str]:
+    context = {"inline_admin_formset": formset}
+    ours = get_template(formset.opts.template).render(context)
+    return ours, DJANGOS_STACKED.render(Context(context))
+
+
+def collapsed(formset) -> None:
+    formset.classes = "collapse wide"
+    formset.__dict__.pop("is_collapsible", None)  # read (and kept) when the page rendered
+
+
+def single(formset) -> None:
+    formset.formset.max_num = 1  # the heading names one, not many
+    formset.opts.verbose_name_plural = "多条 <举措>"
+
+
+def form_error(formset) -> None:
+    for form in formset.formset.forms:
+        if form.is_bound:
+            form.add_error(None, "整体 <错误>")
+
+
+def on_site(formset) -> None:
+    formset.opts.get_view_on_site_url = lambda obj: f"/view/{obj.pk}/?a=1&b=<2>"
+
+
+@pytest.mark.parametrize("change", [None, collapsed, single, on_site, form_error])
+def test_the_report_pages_stacked_inlines_are_the_templates(clerk, draft, change):
+    """Sections and initiatives as Django's stacked.html writes them: with a blank form to add
+    another, with errors, and read-only (the approved report's 25 initiatives)."""
+    client = signed_in(clerk)
+    approved = Report.objects.get(
+        organisation__code="js-yz-gaoyou", period_start=2011, period_end=2011
+    )
+    data = form_data(client, draft)
+    # Refused: a new initiative without its title (the inline form shows its error).
+    data.update(
+        {
+            "initiatives-TOTAL_FORMS": "1",
+            "initiatives-0-title": "",
+            "initiatives-0-work_area": WorkArea.SERVICES,
+            "initiatives-0-position": "1",
+            "initiatives-0-participants": "职工 <100>",
+        }
+    )
+    responses = {
+        "editable": client.get(url(draft)),
+        "refused": client.post(url(draft), data),
+        "read-only": client.get(url(approved)),
+    }
+    compared = 0
+    for kind, response in responses.items():
+        assert response.status_code == 200, kind
+        for formset in response.context["inline_admin_formsets"]:
+            if formset.opts.template != STACKED:
+                continue
+            if change is not None:
+                change(formset)
+            ours, djangos = stacked_both(formset)
+            assert ours == djangos, (kind, formset.formset.prefix)
+            compared += 1
+    assert compared == 6  # sections and initiatives on each of the three pages
+    assert "errorlist" in stacked_both(responses["refused"].context["inline_admin_formsets"][1])[0]
+
+
+def test_an_inline_with_change_links_is_left_to_djangos_template(clerk, report):
+    def linked(report: Report):
+        response = signed_in(clerk).get(url(report))
+        formset = response.context["inline_admin_formsets"][1]  # the initiatives
+        formset.opts.show_change_link = True
+        formset.opts.has_registered_model = True
+        return formset
+
+    ours, djangos = stacked_both(linked(report))  # only the blank form: no link to write
+    assert ours == djangos
+    # With an initiative, Django's template links it to its admin page (which this project
+    # does not have): the same template, so the same failure to find that page.
+    Initiative.objects.create(report=report, title="金秋助学")
+    with pytest.raises(NoReverseMatch):
+        get_template(STACKED).render({"inline_admin_formset": linked(report)})

@@ -1,11 +1,15 @@
-"""The admin's fieldsets written in Python: the markup of Django's admin/includes/fieldset.html.
+"""The admin's fieldsets and stacked inlines written in Python: the markup of Django's
+admin/includes/fieldset.html and admin/edit_inline/stacked.html.
 
 A report's admin page shows a fieldset for each part of the report form and for every narrative
 section and initiative; through the template each took a few milliseconds (a dozen variable
 lookups and loops per field), most of the page's rendering once reports have their narrative.
 ``templates/admin/includes/fieldset.html`` calls this tag instead; the tests render every
 fieldset of the report pages both ways and compare them byte for byte with the template of the
-installed Django.
+installed Django. The report's narrative sections and initiatives are stacked inlines: the loop
+over their forms, with a heading, a delete box and the hidden keys for each, cost another ~15% of
+the page; ``templates/admin/reports/edit_inline/stacked.html`` (their inlines' template) writes
+them in Python in the same way.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.contrib.admin.helpers import Fieldset
+from django.contrib.admin.helpers import Fieldset, InlineAdminFormSet
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from apps.html import escape_text
 
@@ -134,3 +140,84 @@ def admin_fieldset(context: template.Context) -> SafeString:
         context.get("id_prefix", ""),
         context.get("id_suffix", ""),
     )
+
+
+# Django's own template, for an inline whose forms link to their own admin pages.
+DJANGO_STACKED = "admin/edit_inline/stacked.html"
+
+
+def stacked_inline_html(formset: InlineAdminFormSet) -> SafeString:
+    """admin/edit_inline/stacked.html's output (without its final line break) for an inline whose
+    model has no admin page of its own (no change links)."""
+    prefix = _text(formset.formset.prefix)
+    opts = formset.opts
+    collapsible = formset.is_collapsible
+    name = opts.verbose_name if formset.formset.max_num == 1 else opts.verbose_name_plural
+    out = [
+        '\n<div class="js-inline-admin-formset inline-group"\n'
+        f'     id="{prefix}-group"\n'
+        '     data-inline-type="stacked"\n'
+        f'     data-inline-formset="{_text(formset.inline_formset_data())}">\n'
+        f'<fieldset class="module {_text(formset.classes)}" aria-labelledby="{prefix}-heading">'
+        f"\n  {'<details><summary>' if collapsible else ''}\n"
+        f'  <h2 id="{prefix}-heading" class="inline-heading">\n  \n'
+        f"    {_text(capfirst(name))}\n  \n  </h2>\n"
+        f"  {'</summary>' if collapsible else ''}\n"
+        f"{_text(formset.formset.management_form)}\n"
+        f"{_text(formset.formset.non_form_errors())}\n\n"
+    ]
+    label = _text(capfirst(opts.verbose_name))
+    forms = list(formset)
+    for counter0, form in enumerate(forms):
+        empty = counter0 == len(forms) - 1 and formset.has_add_permission
+        classes = "inline-related"
+        if form.original or form.show_url:
+            classes += " has_original"
+        if empty:
+            classes += " empty-form last-related"
+        suffix = "empty" if empty else _text(counter0)
+        title = f"{_text(form.original)}\n" if form.original else f"#{_text(counter0 + 1)}"
+        out.append(
+            f'<div class="{classes}" id="{prefix}-{suffix}">\n'
+            f'  <h3><b>{label}:</b> <span class="inline_label">{title}</span>\n      '
+        )
+        if form.show_url:
+            out.append(f'<a href="{_text(form.absolute_url)}">{_text(gettext("View on site"))}</a>')
+        out.append("\n    ")
+        if formset.formset.can_delete and formset.has_delete_permission and form.original:
+            deletion = form.deletion_field()
+            out.append(
+                f'<span class="delete">{_text(deletion.field)} {_text(deletion.label_tag())}</span>'
+            )
+        out.append("\n  </h3>\n  ")
+        errors = form.form.non_field_errors()
+        if errors:
+            out.append(_text(errors))
+        out.append("\n\n  \n    ")
+        for counter, fieldset in enumerate(form):
+            out.append(
+                "\n      "
+                + fieldset_html(fieldset, 4, fieldset.formset.prefix, counter0, counter)
+                + "\n\n    "
+            )
+        out.append("\n  \n\n  ")
+        if form.needs_explicit_pk_field():
+            out.append(_text(form.pk_field().field))
+        out.append("\n  ")
+        fk = form.fk_field()
+        if fk:
+            out.append(_text(fk.field))
+        out.append("\n</div>")
+    out.append(f"\n  {'</details>' if collapsible else ''}\n</fieldset>\n</div>")
+    return mark_safe("".join(out))  # every value above is escaped or marked safe by Django
+
+
+@register.simple_tag(takes_context=True)
+def admin_stacked_inline(context: template.Context) -> SafeString:
+    """The including template's ``inline_admin_formset`` as Django's stacked.html writes it;
+    an inline whose forms link to their own admin pages is left to that template."""
+    formset = context["inline_admin_formset"]
+    if formset.opts.show_change_link and formset.opts.has_registered_model:
+        djangos = context.template.engine.get_template(DJANGO_STACKED)
+        return mark_safe(djangos.render(context).removesuffix("\n"))
+    return stacked_inline_html(formset)
