@@ -65,21 +65,39 @@ def draft(report):
     return report
 
 
-def test_every_fieldset_of_the_report_pages_is_the_templates(clerk, draft):
+def report_pages(clerk, draft) -> dict:
+    """The report's admin page editable, refused (the page again, with errors in the report's
+    form and in a new initiative without its title) and read-only (the approved demo report,
+    with 25 initiatives)."""
     client = signed_in(clerk)
     approved = Report.objects.get(
         organisation__code="js-yz-gaoyou", period_start=2011, period_end=2011
     )
-    data = form_data(client, draft, new_unions="abc")  # refused: the page again, with errors
-    data.update({"title": "x" * 300})
+    data = form_data(client, draft, new_unions="abc")
+    data.update(
+        {
+            "title": "x" * 300,
+            "initiatives-TOTAL_FORMS": "1",
+            "initiatives-0-title": "",
+            "initiatives-0-work_area": WorkArea.SERVICES,
+            "initiatives-0-position": "1",
+            "initiatives-0-participants": "职工 <100>",
+        }
+    )
     responses = {
         "editable": client.get(url(draft)),
         "refused": client.post(url(draft), data),
         "read-only": client.get(url(approved)),
     }
-    compared = 0
     for kind, response in responses.items():
         assert response.status_code == 200, kind
+    return responses
+
+
+def test_every_fieldset_of_the_report_pages_is_the_templates(clerk, draft):
+    responses = report_pages(clerk, draft)
+    compared = 0
+    for kind, response in responses.items():
         fieldsets = page_fieldsets(response)
         assert len(fieldsets) >= 3, kind
         for fieldset, *options in fieldsets:
@@ -168,29 +186,9 @@ def on_site(formset) -> None:
 def test_the_report_pages_stacked_inlines_are_the_templates(clerk, draft, change):
     """Sections and initiatives as Django's stacked.html writes them: with a blank form to add
     another, with errors, and read-only (the approved report's 25 initiatives)."""
-    client = signed_in(clerk)
-    approved = Report.objects.get(
-        organisation__code="js-yz-gaoyou", period_start=2011, period_end=2011
-    )
-    data = form_data(client, draft)
-    # Refused: a new initiative without its title (the inline form shows its error).
-    data.update(
-        {
-            "initiatives-TOTAL_FORMS": "1",
-            "initiatives-0-title": "",
-            "initiatives-0-work_area": WorkArea.SERVICES,
-            "initiatives-0-position": "1",
-            "initiatives-0-participants": "职工 <100>",
-        }
-    )
-    responses = {
-        "editable": client.get(url(draft)),
-        "refused": client.post(url(draft), data),
-        "read-only": client.get(url(approved)),
-    }
+    responses = report_pages(clerk, draft)
     compared = 0
     for kind, response in responses.items():
-        assert response.status_code == 200, kind
         for formset in response.context["inline_admin_formsets"]:
             if formset.opts.template != STACKED:
                 continue
