@@ -643,10 +643,10 @@ def measure_pages(
     return result
 
 
-def measure_admin(base: str, report_id: int, repeat: int, workers: int = 1) -> Timing:
+def measure_admin(base: str, report_id: int, repeat: int, workers: int) -> Timing:
     """The report form ``repeat`` times as its clerk, after warming it in (very likely) every
     worker as the public pages are: a worker's first admin page compiles the admin's templates
-    (~0.5 s), which a long-running worker did long ago."""
+    (~100 ms more), which a long-running worker did long ago."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     login = base + "/admin/login/"
