@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from apps.html import escape_text
-from apps.i18n import current_language
+from apps.i18n import current_language, is_english
 from apps.indicators.choices import Measure, WorkArea
 from apps.indicators.models import Indicator
 from apps.indicators.numbers import format_count, format_figure
@@ -94,10 +94,24 @@ def _rank(values: dict[Any, Decimal], higher_is_better: bool | None) -> dict[Any
     """Competition ranks (1, 2, 2, 4) in the indicator's better direction; none without one."""
     if higher_is_better is None or not values:
         return {}
-    first: dict[Decimal, int] = {}  # each value's first place in the better order
-    for place, value in enumerate(sorted(values.values(), reverse=higher_is_better), 1):
-        first.setdefault(value, place)
+    order = sorted(values.values(), reverse=higher_is_better)
+    # Each value's first place in the better order: written from the last place up, so that
+    # the first place of equal values is the one kept.
+    first = {value: place for place, value in reversed(list(enumerate(order, 1)))}
     return {key: first[value] for key, value in values.items()}
+
+
+class _Ranked(dict[int, str]):
+    """Rank → its label ("No. 3"), each written once: a national table ranks thousands of
+    cells among some thirty organisations."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def __missing__(self, rank: int) -> str:
+        text = self[rank] = self.label % {"rank": rank}
+        return text
 
 
 def _change(current: Decimal, previous: Decimal | None) -> str:
@@ -475,6 +489,8 @@ def compare(
     child_ids = [c.pk for c in children]
     previous = period.previous if period else None
     rank_label = _("No. %(rank)d")  # translated once: a national table has thousands of cells
+    ranked = _Ranked(rank_label)
+    chinese = not is_english()
     per_unit = _("per 10,000 members") if per == "members" else _("per 10,000 employees")
     for indicator in indicators:
         ind = indicator.pk
@@ -509,29 +525,30 @@ def compare(
             ),
             Cell(unit),
         ]
+        changes = previous is not None and not normalisable
         for child_id in child_ids:
             if child_id not in shown:
                 cells.append(Cell.missing())
                 continue
             value, qualifier = current[child_id]
-            hints = []
-            rank = ranks.get(child_id)
-            if rank and several:
-                hints.append(rank_label % {"rank": rank})
-            if previous and not normalisable:
+            rank = ranks.get(child_id) if several else None
+            hint = ranked[rank] if rank else ""
+            if changes:
                 before = before_period.get(child_id)
                 if before is not None:
                     change = _change(value, before[0])
                     if change:
-                        hints.append(change)
-            best = "best" if rank == 1 and several else ""
+                        hint = f"{hint} · {change}" if hint else change
+            best = "best" if rank == 1 else ""
             if normalisable:
                 qualifier = "about" if qualifier != "exact" else "exact"
-                cell = Cell.figure(shown[child_id], qualifier, "", css=best, hint=" · ".join(hints))
-                cell.text = format_figure(shown[child_id], qualifier, None, compact=False)
+                cell = Cell.figure(shown[child_id], qualifier, "", css=best, hint=hint)
+                cell.text = format_figure(
+                    shown[child_id], qualifier, None, compact=False, chinese=chinese
+                )
             else:
                 cell = Cell.figure(
-                    value, qualifier, indicator.unit, css=best, hint=" · ".join(hints)
+                    value, qualifier, indicator.unit, css=best, hint=hint, chinese=chinese
                 )
             cells.append(cell)
         if indicator.work_area != last_area:

@@ -51,17 +51,19 @@ class Cell:
         css: str = "",
         hint: str = "",
         href: str = "",
+        chinese: bool | None = None,
     ) -> Cell:
+        """``chinese``: the page's language, when the caller knows it (tables of thousands)."""
         if value is None:
             return cls.missing()
         return cls(
-            format_figure(value, qualifier, unit),
+            format_figure(value, qualifier, unit, chinese=chinese),
             value,
             qualifier,
             unit,
-            href=href,
-            css=f"num {css}".strip(),
-            hint=hint,
+            href,
+            f"num {css}".strip() if css else "num",
+            hint,
         )
 
     @classmethod
@@ -121,6 +123,8 @@ class Table:
         best = format_html(' <span class="best-mark" title="{}">★</span>', gettext("best value"))
         width = len(self.columns)
         parts: list[str] = []
+        # A cell's opening tag for each class (a table has a handful), escaped once.
+        opening: dict[str, str] = {}
         for index, row in enumerate(self.rows):
             group = self.groups.get(index)
             if group is not None:
@@ -136,15 +140,18 @@ class Table:
                     content = escape_text(cell.text)
                 if cell.href:
                     content = f'<a href="{escape_text(cell.href)}">{content}</a>'
-                if "best" in cell.css:
+                css = cell.css
+                if "best" in css:
                     content += best
                 if cell.hint:
                     content += f'<span class="hint">{escape_text(cell.hint)}</span>'
-                css = escape_text(cell.css)
                 if position == 0:
-                    parts.append(f'<th scope="row" class="{css}">{content}</th>')
+                    parts.append(f'<th scope="row" class="{escape_text(css)}">{content}</th>')
                 else:
-                    parts.append(f'<td class="{css}">{content}</td>')
+                    tag = opening.get(css)
+                    if tag is None:
+                        tag = opening[css] = f'<td class="{escape_text(css)}">'
+                    parts.append(f"{tag}{content}</td>")
             parts.append("</tr>\n")
         return mark_safe("".join(parts))  # every piece above is escaped
 

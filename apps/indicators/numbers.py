@@ -395,15 +395,26 @@ def format_figure(
     *,
     with_unit: bool = False,
     compact: bool = True,
+    chinese: bool | None = None,
 ) -> str:
-    """A stored value as people read it: 390+, 近4万, ≥96%, 约300; "—" when missing."""
+    """A stored value as people read it: 390+, 近4万, ≥96%, 约300; "—" when missing.
+    ``chinese`` is the page's language when the caller knows it (a table formats thousands)."""
     if value is None:
         return "—"
-    chinese = _is_chinese()
-    # 万元 amounts are already in 万 and rates are per cent: only counts take a magnitude
-    # (15000万元, not 1.5万万元).
-    compact = compact and unit != _PERCENT and unit != _YUAN
-    number = format_number(value, compact=compact, chinese=chinese)
+    if chinese is None:
+        chinese = _is_chinese()
+    # format_number(plain(value)) without the calls: a national table formats thousands.
+    number = format(value, "f")
+    if "." in number:
+        number = number.rstrip("0").rstrip(".")
+    if chinese:
+        # 万元 amounts are already in 万 and rates are per cent: only counts take a magnitude
+        # (15000万元, not 1.5万万元). Only a whole number ending in 00 can be one.
+        if compact and unit != _PERCENT and unit != _YUAN and number.endswith("00"):
+            number = _compact(number) or number
+    else:
+        whole, point, fraction = number.partition(".")
+        number = f"{int(whole):,}{point}{fraction}"
     if unit == _PERCENT:
         number = f"{number}%"
     elif with_unit and unit:

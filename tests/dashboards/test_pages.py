@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from decimal import Decimal
 from unittest import mock
@@ -17,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from apps.dashboards import stats
+from apps.dashboards import selectors, stats
 from apps.indicators.models import Indicator
 from apps.organizations.models import Level, Organisation
 from apps.reports.models import Figure, Report, Status
@@ -248,7 +249,21 @@ def test_compare_shows_the_change_against_the_previous_year(client):
     table = response.context["view"].table
     index = table.columns.index(growing[0].short_name)
     row = next(r for r in table.rows if r[0].text == "基层工会组织数")
-    assert "%" in row[index].hint  # e.g. +5%
+    # Its rank among the organisations with a figure, then the change (135 → 130 + …: +4%).
+    assert re.fullmatch(r"第\d+名 · \+4%", row[index].hint), row[index].hint
+
+
+@pytest.mark.parametrize(
+    ("higher_is_better", "ranks"),
+    [
+        (True, {"a": 3, "b": 1, "c": 1, "d": 4}),
+        (False, {"a": 2, "b": 3, "c": 3, "d": 1}),
+        (None, {}),
+    ],
+)
+def test_ranks_are_competition_ranks_in_the_better_direction(higher_is_better, ranks):
+    values = {"a": Decimal(10), "b": Decimal(20), "c": Decimal(20), "d": Decimal(5)}
+    assert selectors._rank(values, higher_is_better) == ranks
 
 
 def test_compare_normalises_per_10000_members(client):

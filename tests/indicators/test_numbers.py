@@ -187,6 +187,9 @@ def test_plain_values_read_back_exactly(value):
 def test_formats_with_the_qualifier(value, qualifier, unit, language, shown):
     with translation.override(language):
         assert format_figure(value, qualifier, unit) == shown
+    # A table that knows its page's language says so; the active language is not asked.
+    with translation.override("zh-hans" if language == "en" else "en"):
+        assert format_figure(value, qualifier, unit, chinese=language != "en") == shown
 
 
 def test_plain_never_uses_exponents():
