@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import translation
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from apps.indicators.choices import Qualifier, Unit
@@ -15,6 +15,7 @@ from apps.indicators.numbers import (
     FigureParseError,
     format_count,
     format_figure,
+    format_number,
     parse_figure,
     plain,
 )
@@ -190,6 +191,28 @@ def test_formats_with_the_qualifier(value, qualifier, unit, language, shown):
     # A table that knows its page's language says so; the active language is not asked.
     with translation.override("zh-hans" if language == "en" else "en"):
         assert format_figure(value, qualifier, unit, chinese=language != "en") == shown
+
+
+@given(
+    st.decimals(min_value=-(10**13), max_value=10**13, places=4, allow_nan=False),
+    st.sampled_from([Unit.PERSONS, Unit.PERCENT, Unit.TEN_THOUSAND_YUAN, None]),
+    st.booleans(),
+    st.booleans(),
+)
+@example(Decimal("31800.0000"), Unit.PERSONS, True, True)
+@example(Decimal("-250000000"), None, True, True)
+@example(Decimal("150000.0000"), Unit.TEN_THOUSAND_YUAN, True, True)
+@example(Decimal("1234567.5000"), Unit.PERSONS, True, False)
+def test_a_figure_is_its_number_as_format_number_writes_it(value, unit, compact, chinese):
+    # format_figure does plain() and format_number()'s work inline; it must not drift from them.
+    number = format_number(
+        value,
+        compact=compact and unit not in (Unit.PERCENT, Unit.TEN_THOUSAND_YUAN),
+        chinese=chinese,
+    )
+    if unit == Unit.PERCENT:
+        number += "%"
+    assert format_figure(value, EXACT, unit, compact=compact, chinese=chinese) == number
 
 
 def test_plain_never_uses_exponents():
