@@ -94,24 +94,10 @@ def _rank(values: dict[Any, Decimal], higher_is_better: bool | None) -> dict[Any
     """Competition ranks (1, 2, 2, 4) in the indicator's better direction; none without one."""
     if higher_is_better is None or not values:
         return {}
-    order = sorted(values.values(), reverse=higher_is_better)
-    # Each value's first place in the better order: written from the last place up, so that
-    # the first place of equal values is the one kept.
-    first = {value: place for place, value in reversed(list(enumerate(order, 1)))}
+    first: dict[Decimal, int] = {}  # each value's first place in the better order
+    for place, value in enumerate(sorted(values.values(), reverse=higher_is_better), 1):
+        first.setdefault(value, place)
     return {key: first[value] for key, value in values.items()}
-
-
-class _Ranked(dict[int, str]):
-    """Rank → its label ("No. 3"), each written once: a national table ranks thousands of
-    cells among some thirty organisations."""
-
-    def __init__(self, label: str) -> None:
-        super().__init__()
-        self.label = label
-
-    def __missing__(self, rank: int) -> str:
-        text = self[rank] = self.label % {"rank": rank}
-        return text
 
 
 def _change(current: Decimal, previous: Decimal | None) -> str:
@@ -489,7 +475,8 @@ def compare(
     child_ids = [c.pk for c in children]
     previous = period.previous if period else None
     rank_label = _("No. %(rank)d")  # translated once: a national table has thousands of cells
-    ranked = _Ranked(rank_label)
+    # Each rank's label written once: thousands of cells rank among some thirty organisations.
+    ranked = [""] + [rank_label % {"rank": rank} for rank in range(1, len(children) + 1)]
     chinese = not is_english()
     per_unit = _("per 10,000 members") if per == "members" else _("per 10,000 employees")
     for indicator in indicators:

@@ -376,8 +376,9 @@ def format_number(value: Decimal, *, compact: bool = True, chinese: bool | None 
         chinese = _is_chinese()
     text = plain(value)
     if chinese:
-        # Chinese writes no thousands separator (as Django's zh-hans format).
-        return (compact and _compact(text)) or text
+        # Chinese writes no thousands separator (as Django's zh-hans format). Only a whole
+        # number ending in 00 can be written in 万 or 亿: most figures need no closer look.
+        return (compact and text.endswith("00") and _compact(text)) or text
     whole, point, fraction = text.partition(".")
     return f"{int(whole):,}{point}{fraction}"
 
@@ -403,18 +404,10 @@ def format_figure(
         return "—"
     if chinese is None:
         chinese = _is_chinese()
-    # format_number(plain(value)) without the calls: a national table formats thousands.
-    number = format(value, "f")
-    if "." in number:
-        number = number.rstrip("0").rstrip(".")
-    if chinese:
-        # 万元 amounts are already in 万 and rates are per cent: only counts take a magnitude
-        # (15000万元, not 1.5万万元). Only a whole number ending in 00 can be one.
-        if compact and unit != _PERCENT and unit != _YUAN and number.endswith("00"):
-            number = _compact(number) or number
-    else:
-        whole, point, fraction = number.partition(".")
-        number = f"{int(whole):,}{point}{fraction}"
+    # 万元 amounts are already in 万 and rates are per cent: only counts take a magnitude
+    # (15000万元, not 1.5万万元).
+    compact = compact and unit != _PERCENT and unit != _YUAN
+    number = format_number(value, compact=compact, chinese=chinese)
     if unit == _PERCENT:
         number = f"{number}%"
     elif with_unit and unit:
