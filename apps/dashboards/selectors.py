@@ -55,6 +55,18 @@ def _catalogue(state: tuple[int, float]) -> dict[int, Indicator]:
     return {i.pk: i for i in Indicator.objects.select_related("part_of")}
 
 
+def organisations_below(parent: Organisation) -> list[Organisation]:
+    """The active organisations directly below ``parent``, by code. Kept in this process while
+    the publication state is unchanged, as the catalogue is (any change to an organisation
+    moves it on). Read-only: shared by requests."""
+    return list(_organisations_below(parent.pk, publication_state()))
+
+
+@lru_cache(maxsize=512)
+def _organisations_below(parent_id: int, state: tuple[int, float]) -> tuple[Organisation, ...]:
+    return tuple(Organisation.objects.active().filter(parent_id=parent_id).order_by("code"))
+
+
 def root_organisation() -> Organisation | None:
     return Organisation.objects.active().roots().order_by("code").first()
 
@@ -360,17 +372,30 @@ class Compare:
 
 def periods_below(parent: Organisation) -> list[Period]:
     """The periods of the approved reports of the organisations directly below, newest first;
-    years before terms of the same end."""
-    rows = PeriodStats.objects.filter(parent=parent, reports__gt=0).values_list(
+    years before terms of the same end. Kept while the publication state is unchanged: only an
+    approval or a reopening (which move it on) changes them."""
+    return list(_periods_below(parent.pk, publication_state()))
+
+
+@lru_cache(maxsize=512)
+def _periods_below(parent_id: int, state: tuple[int, float]) -> tuple[Period, ...]:
+    rows = PeriodStats.objects.filter(parent_id=parent_id, reports__gt=0).values_list(
         "period_start", "period_end"
     )
-    return sorted({Period.of(s, e) for s, e in rows}, key=lambda p: (p.end, -p.start), reverse=True)
+    return tuple(
+        sorted({Period.of(s, e) for s, e in rows}, key=lambda p: (p.end, -p.start), reverse=True)
+    )
 
 
 def default_compare_parent() -> str | None:
     """The code of the organisation whose organisations below have the most approved reports
     for one period (then the most figures, then the latest): the most telling comparison to
-    open with."""
+    open with. Kept while the publication state is unchanged, as the periods are."""
+    return _default_compare_parent(publication_state())
+
+
+@lru_cache(maxsize=2)
+def _default_compare_parent(state: tuple[int, float]) -> str | None:
     best = (
         PeriodStats.objects.filter(reports__gt=0)
         .order_by("-reports", "-figures", "-period_end", "parent_id")
@@ -395,7 +420,7 @@ def compare(
     organisation, with rank, the best value and the change against the previous year.
     ``figures`` are the published figures already filtered by the FilterSet."""
     path = ancestors(parent)
-    children = list(Organisation.objects.active().filter(parent=parent).order_by("code"))
+    children = organisations_below(parent)
     periods = periods_below(parent)
     if period is None and periods:
         period = periods[0]
@@ -628,9 +653,7 @@ def indicator_view(
     """One indicator across the organisations below ``parent`` (ranked) and across years
     (trends; terms are listed apart, never joined to yearly lines)."""
     path = ancestors(parent)
-    children = {
-        c.pk: c for c in Organisation.objects.active().filter(parent=parent).order_by("code")
-    }
+    children = {c.pk: c for c in organisations_below(parent)}
     rows = figures.filter(indicator=indicator).values_list(
         "period_start", "period_end", "report__organisation_id", "value", "qualifier"
     )

@@ -27,7 +27,7 @@ from apps.organizations.models import (
     organisation_activity_set,
     organisation_placed,
 )
-from apps.reports.models import Report, Status
+from apps.reports.models import Publication, Report, Status
 from apps.reports.signals import report_publication_changed
 
 from .filters import published_figures
@@ -280,7 +280,8 @@ def _create(model, rows: Iterable) -> int:
 
 @transaction.atomic
 def rebuild() -> dict[str, int]:
-    """Recompute every summary table from the reports and figures."""
+    """Recompute every summary table from the reports and figures, and move the publication
+    state on."""
     for model in SUMMARIES:
         model.objects.all().delete()
 
@@ -396,6 +397,9 @@ def rebuild() -> dict[str, int]:
         with connection.cursor() as cursor:
             for model in SUMMARIES:
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
+    # What the public pages read has been recomputed: cached pages and what each process keeps
+    # per publication state (the catalogue, the organisations and periods below) are stale.
+    Publication.bump()
     return {
         "organisations": organisations,
         "recent_approvals": recent,

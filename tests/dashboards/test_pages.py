@@ -546,6 +546,49 @@ def test_an_organisation_renamed_or_deactivated_shows_at_once(client):
     assert client.get("/compare/?parent=js-yz-gaoyou").status_code == 400
 
 
+def test_summaries_rebuilt_after_a_bulk_load_show_at_once(client):
+    """A bulk load bypasses the workflow; rebuilding the summaries afterwards moves the
+    publication state on, so cached pages and the periods kept per process follow it."""
+    page = "/compare/?parent=js-yz"
+    assert 'value="2030"' not in html(client, page)
+    report = Report.objects.create(
+        organisation=Organisation.objects.get(code="js-yz-gaoyou"),
+        period_start=2030,
+        period_end=2030,
+        status=Status.APPROVED,
+        approved_at=timezone.now(),
+    )
+    indicator = Indicator.objects.get(code="new_unions")
+    Figure.objects.bulk_create(
+        [
+            Figure(
+                report=report,
+                indicator=indicator,
+                value=Decimal(2030),
+                measure=indicator.measure,
+                period_start=2030,
+                period_end=2030,
+            )
+        ]
+    )
+    assert 'value="2030"' not in html(client, page)  # not yet in the summaries
+    stats.rebuild()
+    assert '<option value="2030" selected>' in html(client, page)
+
+
+def test_the_organisations_below_are_read_once_per_publication_state(client):
+    yangzhou = Organisation.objects.get(code="js-yz")
+    with CaptureQueriesContext(connection) as first:
+        below = selectors.organisations_below(yangzhou)
+    with CaptureQueriesContext(connection) as again:
+        assert selectors.organisations_below(yangzhou) == below
+    assert len(first) >= 1
+    assert len(again) == 0
+    assert "js-yz-gaoyou" in [o.code for o in below]
+    factories.organisation(yangzhou, Level.COUNTY, code="js-yz-new", name="新设区总工会")
+    assert "js-yz-new" in [o.code for o in selectors.organisations_below(yangzhou)]
+
+
 def test_another_process_s_approval_reaches_this_process_within_seconds(client, settings):
     """Without Redis each process caches the publication version for itself; an approval in
     another worker clears only that worker's copy, so this one reads the version again after
