@@ -3,7 +3,7 @@ whatever the number of organisations and periods (the tests hold each page to it
 
 from __future__ import annotations
 
-import statistics
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -110,6 +110,24 @@ def _rank(values: dict[Any, Decimal], higher_is_better: bool | None) -> dict[Any
     for place, value in enumerate(sorted(values.values(), reverse=higher_is_better), 1):
         first.setdefault(value, place)
     return {key: first[value] for key, value in values.items()}
+
+
+def _place(ordered: list[Decimal], value: Decimal, higher_is_better: bool | None) -> int | None:
+    """The competition rank ``_rank`` gives ``value`` among the ``ordered`` (ascending) values:
+    one more than the number of better values. None without a better direction."""
+    if higher_is_better is None:
+        return None
+    if higher_is_better:
+        return len(ordered) - bisect_right(ordered, value) + 1
+    return bisect_left(ordered, value) + 1
+
+
+def _median(ordered: list[Decimal]) -> Decimal | None:
+    """``statistics.median`` of values already in ascending order (without sorting them again)."""
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _change(current: Decimal, previous: Decimal | None) -> str:
@@ -514,13 +532,15 @@ def compare(
         normalisable = (
             bool(per) and indicator.measure != Measure.RATE and indicator.code != base_code
         )
-        shown: dict[int, Decimal] = {}
-        for child_id, (value, _q) in current.items():
-            if normalisable:
-                if bases.get(child_id):
-                    shown[child_id] = _normalise(value, bases[child_id])
-            else:
-                shown[child_id] = value
+        shown: dict[int, Decimal] = (
+            {
+                child_id: _normalise(value, bases[child_id])
+                for child_id, (value, _q) in current.items()
+                if bases.get(child_id)
+            }
+            if normalisable
+            else {child_id: entry[0] for child_id, entry in current.items()}
+        )
         ranks = _rank(shown, indicator.higher_is_better)
         several = len(shown) > 1
         unit = per_unit if normalisable else indicator.get_unit_display()
@@ -538,11 +558,14 @@ def compare(
             Cell(unit),
         ]
         changes = previous is not None and not normalisable
+        # A figure's unit; normalised values are per 10,000, as the unit column says.
+        figure_unit = "" if normalisable else indicator.unit
         for child_id in child_ids:
-            if child_id not in shown:
+            value = shown.get(child_id)
+            if value is None:
                 cells.append(Cell.missing())
                 continue
-            value, qualifier = current[child_id]
+            qualifier = current[child_id][1]
             rank = ranks.get(child_id) if several else None
             hint = ranked[rank] if rank else ""
             if changes:
@@ -551,18 +574,14 @@ def compare(
                     change = _change(value, before[0])
                     if change:
                         hint = f"{hint} · {change}" if hint else change
-            best = "best" if rank == 1 else ""
             if normalisable:
                 qualifier = "about" if qualifier != "exact" else "exact"
-                cell = Cell.figure(shown[child_id], qualifier, "", css=best, hint=hint)
-                cell.text = format_figure(
-                    shown[child_id], qualifier, None, compact=False, chinese=chinese
-                )
+                text = format_figure(value, qualifier, None, compact=False, chinese=chinese)
             else:
-                cell = Cell.figure(
-                    value, qualifier, indicator.unit, css=best, hint=hint, chinese=chinese
-                )
-            cells.append(cell)
+                text = format_figure(value, qualifier, figure_unit, chinese=chinese)
+            # Built directly (as Cell.figure would): a national table has some 1,500 of these.
+            css = "num best" if rank == 1 else "num"
+            cells.append(Cell(text, value, qualifier, figure_unit, "", css, hint))
         if indicator.work_area != last_area:
             table.groups[len(table.rows)] = WorkArea(indicator.work_area).label
             last_area = indicator.work_area
@@ -937,6 +956,7 @@ def profile(organisation: Organisation) -> Profile:
         page_only=(len(periods) + 2,),  # the trend lines are drawn on the page only
     )
     last_area = None
+    chinese = not is_english()  # asked once: fifteen years of sixty figures
     for indicator_id, indicator in sorted(
         indicators.items(), key=lambda item: (item[1].position, item[1].code)
     ):
@@ -957,8 +977,8 @@ def profile(organisation: Organisation) -> Profile:
                 Cell(indicator.get_unit_display()),
             ]
             + [
-                Cell.figure(values[p][0], values[p][1], indicator.unit)
-                if p in values
+                Cell.figure(entry[0], entry[1], indicator.unit, chinese=chinese)
+                if (entry := values.get(p)) is not None
                 else Cell.missing()
                 for p in periods
             ]
@@ -1005,8 +1025,14 @@ def profile(organisation: Organisation) -> Profile:
             if mine is None:
                 continue
             values = per_indicator.get(indicator_id, {})
-            ranks = _rank(values, indicator.higher_is_better)
-            median = statistics.median(values.values()) if values else None
+            # One sort gives this organisation's rank and the median.
+            ordered = sorted(values.values())
+            rank = (
+                _place(ordered, values[organisation.pk], indicator.higher_is_better)
+                if organisation.pk in values
+                else None
+            )
+            median = _median(ordered)
             standing.rows.append(
                 [
                     Cell(
@@ -1020,12 +1046,7 @@ def profile(organisation: Organisation) -> Profile:
                     ),
                     Cell.figure(mine[0], mine[1], indicator.unit),
                     Cell(indicator.get_unit_display()),
-                    Cell(
-                        f"{ranks[organisation.pk]}/{len(values)}"
-                        if organisation.pk in ranks
-                        else "—",
-                        css="num",
-                    ),
+                    Cell(f"{rank}/{len(values)}" if rank else "—", css="num"),
                     Cell.figure(
                         Decimal(median).quantize(Decimal("0.01")).normalize()
                         if median is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import statistics
 import time
 from decimal import Decimal
 from unittest import mock
@@ -16,6 +17,8 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from apps.dashboards import selectors, stats
@@ -264,6 +267,28 @@ def test_compare_shows_the_change_against_the_previous_year(client):
 def test_ranks_are_competition_ranks_in_the_better_direction(higher_is_better, ranks):
     values = {"a": Decimal(10), "b": Decimal(20), "c": Decimal(20), "d": Decimal(5)}
     assert selectors._rank(values, higher_is_better) == ranks
+
+
+standing_values = st.lists(
+    st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False), max_size=40
+)
+
+
+@given(values=standing_values, higher_is_better=st.sampled_from([True, False, None]))
+def test_a_place_among_sorted_values_is_the_competition_rank(values, higher_is_better):
+    """The profile's standing ranks one organisation with a single sort; it must give what
+    ranking them all gives."""
+    by_key = dict(enumerate(values))
+    ranks = selectors._rank(by_key, higher_is_better)
+    ordered = sorted(values)
+    for key, value in by_key.items():
+        assert selectors._place(ordered, value, higher_is_better) == ranks.get(key)
+
+
+@given(values=standing_values)
+def test_the_median_of_sorted_values_is_the_statistics_median(values):
+    expected = statistics.median(values) if values else None
+    assert selectors._median(sorted(values)) == expected
 
 
 def test_compare_normalises_per_10000_members(client):
