@@ -10,6 +10,14 @@ Here full collections run after the response has gone out instead, as often as P
 run them; Python's own full collection stays as a safety net for long work outside requests
 (imports in a background thread), a hundred times less often.
 
+Young collections likewise. Python collects the young generation every 700 new objects, so a
+national comparison (thousands of rows, cells and dicts, all alive until its response is
+written) was traversed some thirty times while it ran, and the survivors again in the middle
+generation: ~0.5 ms of a 12 ms page. Inside a request the young generation now waits for
+50,000 new objects (a request that makes more is still collected inside it); after the response,
+when most of the request's objects are gone, the young and middle generations are collected as
+Python would have by then. Garbage outlives its request by at most that moment.
+
 The frame stack. CPython (3.11 and later) keeps the frames of Python calls on a stack of its own,
 in 16 KB chunks: a call that does not fit in the current chunk maps a new one, and returning
 from it unmaps it again. A deep page (the admin's report form: templates within templates, a
@@ -32,8 +40,13 @@ from typing import Any
 
 from django.core.signals import request_finished
 
-# Young (generation 1) collections between two full ones, after a response: Python's default.
+# Python's defaults, applied after each response: a young collection after 700 new objects,
+# a middle one in place of the eleventh young one, a full one after ten middle ones.
+YOUNG_AFTER = 700
+MIDDLE_AFTER = 10
 FULL_AFTER = 10
+# New objects a request may make before the young generation is collected inside it.
+YOUNG_IN_REQUEST = 50_000
 # Python's own full collection, for work that never finishes a request.
 SAFETY_NET = 1000
 # Room for a request's frames, in slots of the frame stack (8 bytes each): 512 KB, far more than
@@ -44,9 +57,12 @@ WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]
 
 
 def collect_after_response(**kwargs: Any) -> None:
-    """After a response: the full collection Python would have run by now, if it is due."""
-    if gc.get_count()[2] >= FULL_AFTER:
+    """After a response: the collection Python would have run by now, if one is due."""
+    young, middle, old = gc.get_count()
+    if old >= FULL_AFTER:
         gc.collect()
+    elif young > YOUNG_AFTER:
+        gc.collect(1 if middle > MIDDLE_AFTER else 0)
 
 
 def tune_garbage_collection() -> None:
@@ -54,8 +70,7 @@ def tune_garbage_collection() -> None:
     # Everything loaded so far (Django, the apps, the URL and template machinery) lives as long
     # as the process: out of every full collection's way (~50 ms each, measured by make bench).
     gc.freeze()
-    threshold0, threshold1, _threshold2 = gc.get_threshold()
-    gc.set_threshold(threshold0, threshold1, SAFETY_NET)
+    gc.set_threshold(YOUNG_IN_REQUEST, MIDDLE_AFTER, SAFETY_NET)
     request_finished.connect(collect_after_response, dispatch_uid="collect_after_response")
 
 

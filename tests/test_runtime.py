@@ -16,26 +16,46 @@ from apps import runtime
 
 class FakeGC:
     def __init__(self, count: tuple[int, int, int]):
-        self.count, self.collected = count, 0
+        self.count, self.collected = count, []
 
     def get_count(self) -> tuple[int, int, int]:
         return self.count
 
-    def collect(self) -> int:
-        self.collected += 1
+    def collect(self, generation: int = 2) -> int:
+        self.collected.append(generation)
         return 0
 
 
 @pytest.mark.parametrize(
-    ("count", "collected"), [((500, 3, 0), 0), ((10, 9, 9), 0), ((0, 0, 10), 1), ((1, 2, 40), 1)]
+    ("count", "collected"),
+    [
+        ((500, 3, 0), []),  # too few new objects for a young collection
+        ((700, 3, 0), []),
+        ((10, 9, 9), []),
+        ((701, 3, 0), [0]),  # young
+        ((701, 10, 9), [0]),
+        ((701, 11, 0), [1]),  # the eleventh young collection is a middle one
+        ((50_000, 30, 9), [1]),
+        ((0, 0, 10), [2]),  # full, after ten middle ones
+        ((1, 2, 40), [2]),
+        ((5000, 11, 10), [2]),
+    ],
 )
-def test_a_full_collection_runs_after_a_response_when_python_would_have_run_one(
-    monkeypatch, count, collected
-):
+def test_after_a_response_the_collection_python_would_have_run_runs(monkeypatch, count, collected):
     fake = FakeGC(count)
     monkeypatch.setattr(runtime, "gc", fake)
     runtime.collect_after_response(sender=None)
     assert fake.collected == collected
+
+
+def in_a_process_of_its_own(code: str) -> str:
+    """What ``code`` prints, run by Python in a new process with the project's settings."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "unionreports.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout
 
 
 def test_the_wsgi_application_tunes_its_process_and_serves_through_the_frame_reserve():
@@ -53,18 +73,37 @@ def test_the_wsgi_application_tunes_its_process_and_serves_through_the_frame_res
         "  'handler': isinstance(app.args[0], WSGIHandler),\n"
         "  'slots': app.func.__code__.co_stacksize}))"
     )
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "unionreports.settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
-    )
-    state = json.loads(result.stdout.strip().splitlines()[-1])
-    assert state["threshold"][2] == runtime.SAFETY_NET
+    state = json.loads(in_a_process_of_its_own(code).strip().splitlines()[-1])
+    assert state["threshold"] == [runtime.YOUNG_IN_REQUEST, 10, runtime.SAFETY_NET]
     assert state["frozen"] > 10_000  # Django and the apps, out of the collector's way
     assert state["connected"]
     # Each request's calls within one chunk of the frame stack (below).
     assert state["handler"]
     assert state["slots"] >= runtime.FRAME_STACK_RESERVE
+
+
+def test_garbage_a_request_makes_waits_for_its_response_and_goes_then():
+    """In a process of its own, as the application server's: objects in reference cycles made
+    during a request are not collected inside it (below 50,000), and are once it has ended."""
+    code = (
+        "import gc, weakref\n"
+        "from django.core.signals import request_finished\n"
+        "import unionreports.wsgi\n"
+        "class Node:\n"
+        "    pass\n"
+        "def garbage():\n"
+        "    node = Node()\n"
+        "    node.itself = node\n"
+        "    return weakref.ref(node)\n"
+        "refs = [garbage() for _ in range(5000)]\n"
+        "during = sum(ref() is not None for ref in refs)\n"
+        "request_finished.send(sender=None)\n"
+        "after = sum(ref() is not None for ref in refs)\n"
+        "print(during, after)"
+    )
+    during, after = map(int, in_a_process_of_its_own(code).split()[-2:])
+    assert during == 5000
+    assert after == 0
 
 
 # --- the frame stack --------------------------------------------------------------------------
