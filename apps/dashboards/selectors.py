@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -38,6 +39,7 @@ from .sparklines import sparkline
 from .tables import Cell, Table
 
 NORMALISERS = {"members": "members_total", "employees": "employees_total"}
+CENT = Decimal("0.01")
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -89,9 +91,21 @@ def ancestors(organisation: Organisation) -> list[Organisation]:
 
 
 def url_with(name: str, *args: Any, **params: Any) -> str:
-    url = _reverse(name, args, current_language(), get_script_prefix())
+    return links_to(name, **params)(*args)
+
+
+def links_to(name: str, **params: Any) -> Callable[..., str]:
+    """``url_with(name, *args, **params)`` as a function of ``args``, for the many links of a
+    table that differ only in them (an indicator's page, with the same query, on every row):
+    the language, the script prefix and the query are looked up once."""
+    language, prefix = current_language(), get_script_prefix()
     query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
-    return f"{url}?{query}" if query else url
+    suffix = f"?{query}" if query else ""
+
+    def link(*args: Any) -> str:
+        return _reverse(name, args, language, prefix) + suffix
+
+    return link
 
 
 @lru_cache(maxsize=100_000)
@@ -522,6 +536,9 @@ def compare(
     ranked = [""] + [rank_label % {"rank": rank} for rank in range(1, len(children) + 1)]
     chinese = not is_english()
     per_unit = _("per 10,000 members") if per == "members" else _("per 10,000 employees")
+    indicator_link = links_to(
+        "dashboards:indicator", parent=parent.code, period=period.slug if period else ""
+    )
     for indicator in indicators:
         ind = indicator.pk
         in_period = values.get((ind, period.start, period.end), {}) if period else {}
@@ -547,12 +564,7 @@ def compare(
         cells = [
             Cell(
                 indicator.display_name,
-                href=url_with(
-                    "dashboards:indicator",
-                    indicator.code,
-                    parent=parent.code,
-                    period=period.slug if period else "",
-                ),
+                href=indicator_link(indicator.code),
                 css=f"depth-{1 if indicator.part_of_id else 0}",
             ),
             Cell(unit),
@@ -857,6 +869,7 @@ def catalogue_by_area() -> list[CatalogueGroup]:
         (i for i in catalogue().values() if i.is_active), key=lambda i: (i.position, i.code)
     )
     groups: dict[str, list[str]] = {area: [] for area in WorkArea.values}
+    indicator_link = links_to("dashboards:indicator")
     for indicator in indicators:
         count = counts.get(indicator.pk, 0)
         details = escape_text(indicator.get_unit_display())
@@ -865,7 +878,7 @@ def catalogue_by_area() -> list[CatalogueGroup]:
                 "count": format_count(count)
             }
             details += f" · {escape_text(figures)}"
-        url = url_with("dashboards:indicator", indicator.code)
+        url = indicator_link(indicator.code)
         groups[indicator.work_area].append(
             f'<li class="{"part" if indicator.part_of_id else ""}">'
             f'<a href="{escape_text(url)}">{escape_text(indicator.display_name)}</a>\n'
@@ -957,23 +970,17 @@ def profile(organisation: Organisation) -> Profile:
     )
     last_area = None
     chinese = not is_english()  # asked once: fifteen years of sixty figures
-    for indicator_id, indicator in sorted(
-        indicators.items(), key=lambda item: (item[1].position, item[1].code)
-    ):
+    parent_code = organisation.parent.code if organisation.parent else ""
+    indicator_link = links_to("dashboards:indicator", parent=parent_code)
+    in_order = sorted(indicators.items(), key=lambda item: (item[1].position, item[1].code))
+    for indicator_id, indicator in in_order:
         values = by_indicator[indicator_id]
         if indicator.work_area != last_area:
             figures.groups[len(figures.rows)] = WorkArea(indicator.work_area).label
             last_area = indicator.work_area
         figures.rows.append(
             [
-                Cell(
-                    indicator.display_name,
-                    href=url_with(
-                        "dashboards:indicator",
-                        indicator.code,
-                        parent=organisation.parent.code if organisation.parent else "",
-                    ),
-                ),
+                Cell(indicator.display_name, href=indicator_link(indicator.code)),
                 Cell(indicator.get_unit_display()),
             ]
             + [
@@ -1018,9 +1025,10 @@ def profile(organisation: Organisation) -> Profile:
         per_indicator: dict[int, dict[int, Decimal]] = defaultdict(dict)
         for indicator_id, organisation_id, value in sibling_rows:
             per_indicator[indicator_id][organisation_id] = value
-        for indicator_id, indicator in sorted(
-            indicators.items(), key=lambda item: (item[1].position, item[1].code)
-        ):
+        standing_link = links_to(
+            "dashboards:indicator", parent=parent_code, period=standing_period.slug
+        )
+        for indicator_id, indicator in in_order:
             mine = by_indicator[indicator_id].get(standing_period)
             if mine is None:
                 continue
@@ -1035,24 +1043,15 @@ def profile(organisation: Organisation) -> Profile:
             median = _median(ordered)
             standing.rows.append(
                 [
-                    Cell(
-                        indicator.display_name,
-                        href=url_with(
-                            "dashboards:indicator",
-                            indicator.code,
-                            parent=organisation.parent.code if organisation.parent else "",
-                            period=standing_period.slug,
-                        ),
-                    ),
-                    Cell.figure(mine[0], mine[1], indicator.unit),
+                    Cell(indicator.display_name, href=standing_link(indicator.code)),
+                    Cell.figure(mine[0], mine[1], indicator.unit, chinese=chinese),
                     Cell(indicator.get_unit_display()),
                     Cell(f"{rank}/{len(values)}" if rank else "—", css="num"),
                     Cell.figure(
-                        Decimal(median).quantize(Decimal("0.01")).normalize()
-                        if median is not None
-                        else None,
+                        median.quantize(CENT).normalize() if median is not None else None,
                         "exact",
                         indicator.unit,
+                        chinese=chinese,
                     ),
                     Cell(str(len(values)), Decimal(len(values)), css="num"),
                 ]

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -569,6 +569,18 @@ def test_an_organisation_renamed_or_deactivated_shows_at_once(client):
     gaoyou.save()
     assert client.get("/organisations/js-yz-gaoyou/").status_code == 404
     assert client.get("/compare/?parent=js-yz-gaoyou").status_code == 400
+
+
+def test_links_to_a_page_share_their_query_and_follow_the_language():
+    link = selectors.links_to("dashboards:indicator", parent="js-sz", period="")
+    assert link("new_unions") == "/indicators/new_unions/?parent=js-sz"
+    assert link("members_total") == "/indicators/members_total/?parent=js-sz"
+    assert selectors.url_with("dashboards:indicator", "new_unions", period=2006) == (
+        "/indicators/new_unions/?period=2006"
+    )
+    with translation.override("en"):
+        english = selectors.links_to("dashboards:organisation")
+        assert english("js-sz") == "/en/organisations/js-sz/"
 
 
 def test_summaries_rebuilt_after_a_bulk_load_show_at_once(client):
