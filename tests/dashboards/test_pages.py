@@ -381,6 +381,9 @@ def test_profile_shows_periods_standing_narrative_and_honours(client):
     page = response.content.decode()
     assert "全国百家示范乡镇工会" in page
     assert "2017年" in page
+    # Each approved report is linked to its page, the latest once more under its narrative.
+    for report in view.reports:
+        assert page.count(f'href="/reports/{report.pk}/"') == (2 if report == view.latest else 1)
 
 
 def test_profile_standing_gives_rank_median_and_count_among_the_siblings(client):
