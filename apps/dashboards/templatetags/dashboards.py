@@ -1,11 +1,22 @@
-"""Links that keep a page's state (its URL) while changing one thing."""
+"""Links: to the site's pages, and to the current page with one thing changed."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import template
 from django.http import QueryDict
 
+from apps.dashboards.selectors import url_with
+
 register = template.Library()
+
+
+@register.simple_tag
+def page_url(name: str, *args: Any) -> str:
+    """``{% url %}`` for the site's pages, from the ``reverse()`` remembered per language: the
+    header and footer alone link nine pages, and each ``{% url %}`` resolves and reverses anew."""
+    return url_with(name, *args)
 
 
 @register.simple_tag(takes_context=True)
