@@ -586,6 +586,17 @@ def test_links_to_a_page_share_their_query_and_follow_the_language():
         assert english("js-sz") == "/en/organisations/js-sz/"
 
 
+def test_the_header_links_stay_in_the_page_s_language(client):
+    chinese = html(client, "/organisations/js-yz-gaoyou/")
+    english = html(client, "/en/organisations/js-yz-gaoyou/")
+    for name in ("compare", "indicators", "api"):
+        assert f'href="/{name}/"' in chinese
+        assert f'href="/en/{name}/"' in english
+    assert 'href="/compare/"' not in english
+    assert 'class="brand" href="/"' in chinese
+    assert 'class="brand" href="/en/"' in english
+
+
 def test_summaries_rebuilt_after_a_bulk_load_show_at_once(client):
     """A bulk load bypasses the workflow; rebuilding the summaries afterwards moves the
     publication state on, so cached pages and the periods kept per process follow it."""
