@@ -947,9 +947,6 @@ def profile(organisation: Organisation) -> Profile:
         prefetch_related_objects(
             reports[:1], Prefetch("initiatives", queryset=Initiative.objects.order_by("position"))
         )
-    report_link = links_to("dashboards:report")
-    for report in reports:  # fifteen links, without fifteen reverse() calls in the template
-        report.page_url = report_link(report.pk)
     # Plain tuples and the catalogue apart: fifteen years of sixty figures are many instances.
     rows = list(
         Figure.objects.filter(report__in=[r.pk for r in reports])
