@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any
 
@@ -36,8 +37,18 @@ from .routing import public_reads
 PAGE_PREFIX = "unionreports:page:"
 
 
+# The state a public page is being rendered at (set by ``public_page``).
+_page_state: ContextVar[tuple[int, float] | None] = ContextVar("page_state", default=None)
+
+
 def publication_state() -> tuple[int, float]:
-    """(version, changed_at as a timestamp), from the cache or, once per change, the database."""
+    """(version, changed_at as a timestamp), from the cache or, once per change, the database.
+    Within a public page, the state it began at: read once, where the page asks five or six
+    times (its ETag, the catalogue, the organisations …), each a round trip with Redis; and
+    what the page shows is kept under the version its ETag names."""
+    state = _page_state.get()
+    if state is not None:
+        return state
     state = cache.get(Publication.CACHE_KEY)
     if state is None:
         state = _stored_state()
@@ -83,16 +94,21 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        version, changed_at = publication_state()
+        state = publication_state()
+        version, changed_at = state
         full_path = request.get_full_path()
         etag = _etag(version, get_language(), full_path)
         if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
             response: HttpResponse = HttpResponseNotModified()
         else:
-            with public_reads(version), page_language(get_language()):
-                response = view(request, *args, **kwargs)
-                if hasattr(response, "render") and callable(response.render):
-                    response = response.render()
+            token = _page_state.set(state)
+            try:
+                with public_reads(version), page_language(get_language()):
+                    response = view(request, *args, **kwargs)
+                    if hasattr(response, "render") and callable(response.render):
+                        response = response.render()
+            finally:
+                _page_state.reset(token)
             if response.status_code == 200 and not response.streaming:
                 response.public_cache = (_page_key(get_language(), full_path), version)
         _validators(response, version, changed_at, etag)

@@ -640,6 +640,32 @@ def test_the_organisations_below_are_read_once_per_publication_state(client):
     assert "js-yz-new" in [o.code for o in selectors.organisations_below(yangzhou)]
 
 
+def test_a_public_page_reads_the_publication_state_once(client, settings):
+    """The page's ETag, the catalogue, the organisations and periods kept per process: each asks
+    for the publication state. Within a page they share one read (with Redis, a round trip)."""
+    from apps.dashboards import caching
+    from apps.reports.models import Publication
+
+    settings.PUBLIC_CACHE_SECONDS = 0  # built each time, not answered from the page cache
+    real = caching.cache
+    reads: list[str] = []
+
+    class Counting:
+        def __getattr__(self, name: str):
+            return getattr(real, name)
+
+        def get(self, key: str, *args, **kwargs):
+            reads.append(key)
+            return real.get(key, *args, **kwargs)
+
+    html(client, "/compare/?parent=js-yz")  # the kept reads are warm, as in a running site
+    with mock.patch.object(caching, "cache", Counting()):
+        for page in ("/compare/?parent=js-yz", "/organisations/js-yz-gaoyou/", "/en/"):
+            reads.clear()
+            assert client.get(page).status_code == 200
+            assert reads.count(Publication.CACHE_KEY) == 1, page
+
+
 def test_another_process_s_approval_reaches_this_process_within_seconds(client, settings):
     """Without Redis each process caches the publication version for itself; an approval in
     another worker clears only that worker's copy, so this one reads the version again after
