@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from contextvars import ContextVar
-from functools import wraps
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,6 +53,32 @@ def publication_state() -> tuple[int, float]:
     if state is None:
         state = _stored_state()
     return state
+
+
+Kept = TypeVar("Kept")
+Arguments = ParamSpec("Arguments")
+
+
+def kept_per_publication(
+    maxsize: int,
+) -> Callable[[Callable[Arguments, Kept]], Callable[Arguments, Kept]]:
+    """A read kept in this process while the publication state is unchanged, by its (hashable)
+    arguments: approving or reopening a report, and any change to an organisation or indicator,
+    move the state on, and the next call reads afresh. What it returns is shared by requests,
+    so it must be treated as read-only (tuples rather than lists)."""
+
+    def decorate(read: Callable[Arguments, Kept]) -> Callable[Arguments, Kept]:
+        @lru_cache(maxsize=maxsize)
+        def kept(state: tuple[int, float], *args: Any, **kwargs: Any) -> Kept:
+            return read(*args, **kwargs)
+
+        @wraps(read)
+        def current(*args: Arguments.args, **kwargs: Arguments.kwargs) -> Kept:
+            return kept(publication_state(), *args, **kwargs)
+
+        return current
+
+    return decorate
 
 
 def _stored_state() -> tuple[int, float]:

@@ -5,7 +5,6 @@ FilterSets serve the pages and the read API."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import NamedTuple
 
 import django_filters
@@ -19,7 +18,7 @@ from apps.indicators.models import Indicator
 from apps.organizations.models import Organisation
 from apps.reports.models import Figure, Status, period_label
 
-from .caching import publication_state
+from .caching import kept_per_publication
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
 
@@ -116,16 +115,11 @@ def published_figures() -> QuerySet[Figure]:
     )
 
 
+@kept_per_publication(maxsize=1024)
 def organisation_with_path(code: str) -> Organisation | None:
-    """The active organisation with ``code``, with its ancestors (``with_path``). Kept in this
-    process while the publication state is unchanged, as the catalogue is: every page starts
-    from an organisation, the tree is small beside the figures, and any change to an
-    organisation moves that state on (apps.dashboards.caching). Read-only: shared by requests."""
-    return _organisation_with_path(code, publication_state())
-
-
-@lru_cache(maxsize=1024)
-def _organisation_with_path(code: str, state: tuple[int, float]) -> Organisation | None:
+    """The active organisation with ``code``, with its ancestors (``with_path``), kept per
+    publication state: every page starts from an organisation, and the tree is small beside
+    the figures."""
     return Organisation.objects.active().with_path(code)
 
 

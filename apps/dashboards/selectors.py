@@ -26,7 +26,7 @@ from apps.indicators.numbers import format_count, format_figure
 from apps.organizations.models import Organisation
 from apps.reports.models import Figure, Honour, Initiative, Report
 
-from .caching import publication_state
+from .caching import kept_per_publication
 from .filters import Period, in_periods, published_figures
 from .models import (
     IndicatorParentStats,
@@ -45,28 +45,18 @@ CENT = Decimal("0.01")
 # --- small helpers ------------------------------------------------------------------------
 
 
+@kept_per_publication(maxsize=2)
 def catalogue() -> dict[int, Indicator]:
-    """Every indicator by id. Kept in this process while the publication state is unchanged:
-    nearly every page needs the catalogue, it has a few hundred rows, and any change to an
-    indicator moves that state on (apps.dashboards.caching). Read-only: shared by requests."""
-    return _catalogue(publication_state())
-
-
-@lru_cache(maxsize=2)
-def _catalogue(state: tuple[int, float]) -> dict[int, Indicator]:
+    """Every indicator by id, kept per publication state: nearly every page needs the
+    catalogue, and it has a few hundred rows."""
     return {i.pk: i for i in Indicator.objects.select_related("part_of")}
 
 
-def organisations_below(parent: Organisation) -> list[Organisation]:
-    """The active organisations directly below ``parent``, by code. Kept in this process while
-    the publication state is unchanged, as the catalogue is (any change to an organisation
-    moves it on). Read-only: shared by requests."""
-    return list(_organisations_below(parent.pk, publication_state()))
-
-
-@lru_cache(maxsize=512)
-def _organisations_below(parent_id: int, state: tuple[int, float]) -> tuple[Organisation, ...]:
-    return tuple(Organisation.objects.active().filter(parent_id=parent_id).order_by("code"))
+@kept_per_publication(maxsize=512)
+def organisations_below(parent: Organisation) -> tuple[Organisation, ...]:
+    """The active organisations directly below ``parent``, by code; kept per publication state
+    (an organisation is equal to another instance of itself)."""
+    return tuple(Organisation.objects.active().filter(parent_id=parent.pk).order_by("code"))
 
 
 def root_organisation() -> Organisation | None:
@@ -381,7 +371,7 @@ class Compare:
     path: list[Organisation]
     children: list[Organisation]
     period: Period | None
-    periods: list[Period]
+    periods: tuple[Period, ...]
     area: str
     per: str
     table: Table
@@ -402,16 +392,12 @@ class Compare:
         }
 
 
-def periods_below(parent: Organisation) -> list[Period]:
+@kept_per_publication(maxsize=512)
+def periods_below(parent: Organisation) -> tuple[Period, ...]:
     """The periods of the approved reports of the organisations directly below, newest first;
-    years before terms of the same end. Kept while the publication state is unchanged: only an
-    approval or a reopening (which move it on) changes them."""
-    return list(_periods_below(parent.pk, publication_state()))
-
-
-@lru_cache(maxsize=512)
-def _periods_below(parent_id: int, state: tuple[int, float]) -> tuple[Period, ...]:
-    rows = PeriodStats.objects.filter(parent_id=parent_id, reports__gt=0).values_list(
+    years before terms of the same end. Kept per publication state: only an approval or a
+    reopening changes them."""
+    rows = PeriodStats.objects.filter(parent_id=parent.pk, reports__gt=0).values_list(
         "period_start", "period_end"
     )
     return tuple(
@@ -419,15 +405,11 @@ def _periods_below(parent_id: int, state: tuple[int, float]) -> tuple[Period, ..
     )
 
 
+@kept_per_publication(maxsize=2)
 def default_compare_parent() -> str | None:
     """The code of the organisation whose organisations below have the most approved reports
     for one period (then the most figures, then the latest): the most telling comparison to
-    open with. Kept while the publication state is unchanged, as the periods are."""
-    return _default_compare_parent(publication_state())
-
-
-@lru_cache(maxsize=2)
-def _default_compare_parent(state: tuple[int, float]) -> str | None:
+    open with. Kept per publication state, as the periods are."""
     best = (
         PeriodStats.objects.filter(reports__gt=0)
         .order_by("-reports", "-figures", "-period_end", "parent_id")

@@ -640,6 +640,30 @@ def test_the_organisations_below_are_read_once_per_publication_state(client):
     assert "js-yz-new" in [o.code for o in selectors.organisations_below(yangzhou)]
 
 
+def test_a_read_kept_per_publication_is_read_again_only_when_the_state_moves_on():
+    from apps.dashboards.caching import kept_per_publication
+    from apps.reports.models import Publication
+
+    calls: list[tuple[str, int]] = []
+
+    @kept_per_publication(maxsize=8)
+    def doubled(name: str, times: int = 2) -> str:
+        calls.append((name, times))
+        return name * times
+
+    assert doubled.__doc__ is None and doubled.__name__ == "doubled"
+    assert [doubled("a"), doubled("a"), doubled("b"), doubled("a", times=3)] == [
+        "aa",
+        "aa",
+        "bb",
+        "aaa",
+    ]
+    assert calls == [("a", 2), ("b", 2), ("a", 3)]
+    Publication.bump()
+    assert doubled("a") == "aa"
+    assert calls[-1] == ("a", 2) and len(calls) == 4
+
+
 def test_a_public_page_reads_the_publication_state_once(client, settings):
     """The page's ETag, the catalogue, the organisations and periods kept per process: each asks
     for the publication state. Within a page they share one read (with Redis, a round trip)."""
