@@ -151,7 +151,22 @@ def organisation_filter(label, field_name: str = "report__organisation") -> djan
     return OrganisationFilter(field_name=field_name, label=label)
 
 
-class OverviewFilter(django_filters.FilterSet):
+class PageFilterSet(django_filters.FilterSet):
+    """A FilterSet whose form class is built once per FilterSet class. django-filter builds the
+    class, and a form field for each filter, anew for every FilterSet (every request); these
+    pages' filters are the same for every request, and the form instance copies its fields
+    anyway (django-filter documents ``get_form_class`` as the method to override)."""
+
+    def get_form_class(self) -> type[forms.Form]:
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class
+        return form_class
+
+
+class OverviewFilter(PageFilterSet):
     organisation = organisation_filter(_("Organisation"))
 
     class Meta:
@@ -159,7 +174,7 @@ class OverviewFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class CompareFilter(django_filters.FilterSet):
+class CompareFilter(PageFilterSet):
     parent = organisation_filter(_("Organisations below"), "report__organisation__parent")
     period = PeriodFilter(label=_("Period"), method="keep")
     area = django_filters.ChoiceFilter(
@@ -184,7 +199,7 @@ class CompareFilter(django_filters.FilterSet):
         return queryset
 
 
-class IndicatorFilter(django_filters.FilterSet):
+class IndicatorFilter(PageFilterSet):
     parent = organisation_filter(_("Organisations below"), "report__organisation__parent")
     period = PeriodFilter(label=_("Period"), method="keep")
 

@@ -535,6 +535,27 @@ def test_invalid_filters_get_a_clear_message(client):
     assert client.get("/compare/?parent=no-such-organisation").status_code == 400
 
 
+def test_filter_forms_are_built_once_and_still_speak_the_page_s_language(client):
+    """The filters' form class is built once per FilterSet class, not per request; its labels
+    and messages are still translated for each request, whichever language came first."""
+    from apps.dashboards.filters import CompareFilter, IndicatorFilter
+
+    assert CompareFilter().get_form_class() is CompareFilter().get_form_class()
+    assert CompareFilter().get_form_class() is not IndicatorFilter().get_form_class()
+    for first, second in (("", "/en"), ("/en", "")):
+        for prefix in (first, second):
+            response = client.get(f"{prefix}/compare/?parent=no-such&area=nowhere")
+            assert response.status_code == 400
+            text = response.content.decode()
+            if prefix:
+                assert "There is no organisation with the code no-such" in text
+                assert "Select a valid choice" in text
+            else:
+                assert "没有代码为“no-such”的组织" in text
+                assert "选择一个有效的选项" in text
+                assert "There is no organisation" not in text
+
+
 def test_text_from_reports_and_the_catalogue_is_escaped_in_the_rows_written_in_python(client):
     """The report's figure rows and the indicator list are written in Python, not by the
     template: what staff typed must still come out as text, never as markup."""
