@@ -13,7 +13,8 @@ and carry ETag and Last-Modified for browsers and proxies.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache, wraps
 from typing import Any, ParamSpec, TypeVar
@@ -53,6 +54,16 @@ def publication_state() -> tuple[int, float]:
     if state is None:
         state = _stored_state()
     return state
+
+
+@contextmanager
+def _page_at(state: tuple[int, float]) -> Iterator[None]:
+    """Within this block, ``publication_state()`` is ``state`` without asking the cache."""
+    token = _page_state.set(state)
+    try:
+        yield
+    finally:
+        _page_state.reset(token)
 
 
 Kept = TypeVar("Kept")
@@ -127,14 +138,10 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
             response: HttpResponse = HttpResponseNotModified()
         else:
-            token = _page_state.set(state)
-            try:
-                with public_reads(version), page_language(get_language()):
-                    response = view(request, *args, **kwargs)
-                    if hasattr(response, "render") and callable(response.render):
-                        response = response.render()
-            finally:
-                _page_state.reset(token)
+            with _page_at(state), public_reads(version), page_language(get_language()):
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
             if response.status_code == 200 and not response.streaming:
                 response.public_cache = (_page_key(get_language(), full_path), version)
         _validators(response, version, changed_at, etag)

@@ -420,7 +420,7 @@ def default_compare_parent() -> str | None:
 
 
 def _normalise(value: Decimal, base: Decimal) -> Decimal:
-    return (value / base * 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (value / base * 10000).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def compare(
