@@ -434,7 +434,7 @@ def compare(
     organisation, with rank, the best value and the change against the previous year.
     ``figures`` are the published figures already filtered by the FilterSet."""
     path = ancestors(parent)
-    children = organisations_below(parent)
+    below = organisations_below(parent)
     periods = periods_below(parent)
     if period is None and periods:
         period = periods[0]
@@ -505,8 +505,8 @@ def compare(
         if period
         else set()
     )
-    silent = [c for c in children if c.pk not in reporting]
-    children = [c for c in children if c.pk in reporting]
+    silent = [c for c in below if c.pk not in reporting]
+    children = [c for c in below if c.pk in reporting]
     table = Table(
         "compare", title, [_("Indicator"), _("Unit"), *[c.display_short_name for c in children]]
     )
