@@ -1089,37 +1089,58 @@ class AreaFigures:
         return mark_safe("".join(parts))  # every piece above is escaped
 
 
+def _catalogue_order(figure: Figure) -> tuple[int, str]:
+    return figure.indicator.position, figure.indicator.code
+
+
 def published_report(pk: int) -> Report:
-    """An approved report with everything its page shows; 404 for anything unpublished."""
-    return get_object_or_404(
+    """An approved report with everything its page shows; 404 for anything unpublished.
+
+    The report's figures are read once, with the catalogue's indicators, in the catalogue's
+    order (``report.figure_list``); each initiative's figures (``initiative.figure_list``) are
+    picked from them through the link table alone, not built again with their indicators."""
+    report = get_object_or_404(
         Report.objects.published()
         .select_related("organisation", "organisation__parent")
-        .prefetch_related(
-            "sections",
-            "honours",
-            Prefetch(
-                "initiatives",
-                queryset=Initiative.objects.prefetch_related(
-                    Prefetch("figures", queryset=Figure.objects.select_related("indicator"))
-                ),
-            ),
-        ),
+        .prefetch_related("sections", "honours", "initiatives"),
         pk=pk,
     )
+    known = catalogue()
+    figures = list(report.figures.order_by())
+    for figure in figures:
+        figure.indicator = known[figure.indicator_id]
+    figures.sort(key=_catalogue_order)
+    report.figure_list = figures
+    initiatives = report.initiatives.all()
+    if initiatives:
+        links = list(
+            Initiative.figures.through.objects.filter(
+                initiative_id__in=[i.pk for i in initiatives]
+            ).values_list("initiative_id", "figure_id")
+        )
+        by_pk = {f.pk: f for f in figures}
+        # A link to a figure of another report (the admin offers none) is still shown.
+        others = {figure_id for _i, figure_id in links if figure_id not in by_pk}
+        if others:
+            for figure in Figure.objects.filter(pk__in=others).select_related("report"):
+                figure.indicator = known[figure.indicator_id]
+                by_pk[figure.pk] = figure
+        linked: dict[int, list[Figure]] = defaultdict(list)
+        for initiative_id, figure_id in links:
+            linked[initiative_id].append(by_pk[figure_id])
+        for initiative in initiatives:
+            initiative.figure_list = sorted(linked[initiative.pk], key=_catalogue_order)
+    return report
 
 
 def report_figures_by_area(report: Report) -> list[AreaFigures]:
-    """The report's figures by work area, each with its indicator (from the catalogue) and the
-    link to that indicator's page among the report's siblings."""
-    known = catalogue()
-    figures = list(report.figures.order_by())
+    """The report's figures (read by ``published_report``) by work area, each with the link to
+    its indicator's page among the report's siblings."""
     parent = report.organisation.parent.code if report.organisation.parent else ""
-    for figure in figures:
-        figure.indicator = known[figure.indicator_id]
-        figure.page_url = url_with("dashboards:indicator", figure.indicator.code, parent=parent)
-    figures.sort(key=lambda f: (f.indicator.position, f.indicator.code))
+    indicator_link = links_to("dashboards:indicator", parent=parent)
     groups: dict[str, list[Figure]] = {area: [] for area in WorkArea.values}
-    for figure in figures:
+    for figure in report.figure_list:
+        figure.page_url = indicator_link(figure.indicator.code)
         groups[figure.indicator.work_area].append(figure)
     return [
         AreaFigures(area, WorkArea(area).label, items) for area, items in groups.items() if items

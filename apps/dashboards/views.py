@@ -158,7 +158,7 @@ class ReportResult:
                     "work_area": i.work_area,
                     "description": i.description,
                     "participants": i.participants,
-                    "figures": [f.indicator.code for f in i.figures.all()],
+                    "figures": [f.indicator.code for f in i.figure_list],
                 }
                 for i in report.initiatives.all()
             ],

@@ -579,6 +579,54 @@ def test_text_from_reports_and_the_catalogue_is_escaped_in_the_rows_written_in_p
     assert "Bold <b>" not in index
 
 
+def test_a_report_s_initiatives_show_the_figures_they_link(client):
+    """The report page reads the report's figures once and picks each initiative's figures
+    from them by the link table: each initiative lists its own, in the catalogue's order, with
+    value and unit, and the API names the same; a link to another report's figure still shows."""
+    from apps.reports.models import Initiative
+
+    organisation = Organisation.objects.get(code="js-sz-wuzhong")
+    members = Indicator.objects.get(code="members_total")
+    unions = Indicator.objects.get(code="unions_total")
+    funds = Indicator.objects.get(code="assistance_funds_raised")
+    assert (unions.position, unions.code) < (members.position, members.code)
+    report = factories.report(organisation, 2032)
+    f_members = factories.figure(report, members, 31800)
+    f_unions = factories.figure(report, unions, 660, qualifier="more")
+    f_funds = factories.figure(report, funds, 265)
+    other = factories.report(organisation, 2031)
+    f_other = factories.figure(other, funds, 12)
+    first = Initiative.objects.create(report=report, title="金秋助学", position=1)
+    second = Initiative.objects.create(report=report, title="建功立业", position=2)
+    Initiative.objects.create(report=report, title="职工书屋", position=3)  # links nothing
+    first.figures.set([f_members, f_unions])
+    second.figures.set([f_funds, f_other])
+    factories.move_to(report, Status.APPROVED)
+
+    page = html(client, f"/reports/{report.pk}/")
+    blocks = page.split('<div class="initiative">')[1:]
+    assert len(blocks) == 3
+    assert ["金秋助学" in blocks[0], "建功立业" in blocks[1], "职工书屋" in blocks[2]] == [True] * 3
+    items = [re.findall(r"<li>(.*?)</li>", block) for block in blocks]
+    assert items[0] == [
+        f"{unions.display_name}: 660+ {unions.get_unit_display()}",
+        f"{members.display_name}: 3.18万 {members.get_unit_display()}",
+    ]
+    # Two figures of one indicator (this report's and another's): in either order.
+    assert sorted(items[1]) == [
+        f"{funds.display_name}: 12 {funds.get_unit_display()}",
+        f"{funds.display_name}: 265 {funds.get_unit_display()}",
+    ]
+    assert '<ul class="plain-list">' not in blocks[2]
+
+    data = client.get(f"/api/reports/{report.pk}").json()
+    assert [i["figures"] for i in data["initiatives"]] == [
+        ["unions_total", "members_total"],
+        ["assistance_funds_raised", "assistance_funds_raised"],
+        [],
+    ]
+
+
 def test_an_organisation_renamed_or_deactivated_shows_at_once(client):
     """The organisation a page names is kept per process until the publication state moves
     on; an edit to the organisation moves it."""
