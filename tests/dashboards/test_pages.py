@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from apps.dashboards import selectors, stats
 from apps.indicators.models import Indicator
 from apps.organizations.models import Level, Organisation
-from apps.reports.models import Figure, Report, Status
+from apps.reports.models import Figure, Initiative, Report, Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -583,8 +583,6 @@ def test_a_report_s_initiatives_show_the_figures_they_link(client):
     """The report page reads the report's figures once and picks each initiative's figures
     from them by the link table: each initiative lists its own, in the catalogue's order, with
     value and unit, and the API names the same; a link to another report's figure still shows."""
-    from apps.reports.models import Initiative
-
     organisation = Organisation.objects.get(code="js-sz-wuzhong")
     members = Indicator.objects.get(code="members_total")
     unions = Indicator.objects.get(code="unions_total")
@@ -604,7 +602,7 @@ def test_a_report_s_initiatives_show_the_figures_they_link(client):
     factories.move_to(report, Status.APPROVED)
 
     page = html(client, f"/reports/{report.pk}/")
-    blocks = page.split('<div class="initiative">')[1:]
+    blocks = [part.split("</div>")[0] for part in page.split('<div class="initiative">')[1:]]
     assert len(blocks) == 3
     assert ["金秋助学" in blocks[0], "建功立业" in blocks[1], "职工书屋" in blocks[2]] == [True] * 3
     items = [re.findall(r"<li>(.*?)</li>", block) for block in blocks]
