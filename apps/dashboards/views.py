@@ -150,7 +150,7 @@ class ReportResult:
             "approved_at": report.approved_at.isoformat() if report.approved_at else None,
             "sections": [
                 {"part": s.part, "work_area": s.work_area, "heading": s.heading, "text": s.body}
-                for s in report.sections.all()
+                for s in report.section_list
             ],
             "initiatives": [
                 {
@@ -160,7 +160,7 @@ class ReportResult:
                     "participants": i.participants,
                     "figures": [f.indicator.code for f in i.figure_list],
                 }
-                for i in report.initiatives.all()
+                for i in report.initiative_list
             ],
             "honours": [
                 {
@@ -169,7 +169,7 @@ class ReportResult:
                     "conferred_by": h.conferred_by,
                     "recipient": h.recipient,
                 }
-                for h in report.honours.all()
+                for h in report.honour_list
             ],
             "tables": {self.table.key: self.table.as_json()},
         }

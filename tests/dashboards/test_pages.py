@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from apps.dashboards import selectors, stats
 from apps.indicators.models import Indicator
 from apps.organizations.models import Level, Organisation
-from apps.reports.models import Figure, Initiative, Report, Status
+from apps.reports.models import Figure, Honour, Initiative, Report, ReportSection, Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -623,6 +623,90 @@ def test_a_report_s_initiatives_show_the_figures_they_link(client):
         ["assistance_funds_raised", "assistance_funds_raised"],
         [],
     ]
+
+
+def test_a_report_page_reads_only_the_parts_the_report_has(client):
+    """Most reports (a town's) are figures only: their page asks the database for no narrative,
+    initiatives or honours, while a report with all three shows each of them, on the page and
+    in the API, in their order."""
+    organisation = Organisation.objects.get(code="js-sz-wuzhong")
+    members = Indicator.objects.get(code="members_total")
+    bare = factories.report(organisation, 2033)
+    factories.figure(bare, members, 31800)
+    factories.move_to(bare, Status.APPROVED)
+    full = factories.report(organisation, 2034)
+    factories.figure(full, members, 32100)
+    ReportSection.objects.create(
+        report=full, part="review", heading="二、维权服务", body="第二节", position=2
+    )
+    ReportSection.objects.create(
+        report=full, part="review", heading="一、组织建设", body="第一节", position=1
+    )
+    Initiative.objects.create(report=full, title="金秋助学", position=1)
+    Honour.objects.create(report=full, title="全国模范职工之家", level="national", position=1)
+    factories.move_to(full, Status.APPROVED)
+
+    bare_queries = count_queries(client, f"/reports/{bare.pk}/")
+    full_queries = count_queries(client, f"/reports/{full.pk}/")
+    # The full report's sections, initiatives and honours, one query each, and the initiatives'
+    # links to figures: four more than a report of figures only.
+    assert full_queries - bare_queries == 4, (bare_queries, full_queries)
+
+    bare_page = html(client, f"/reports/{bare.pk}/")
+    assert "3.18万" in bare_page
+    assert 'class="narrative"' not in bare_page
+    assert 'class="initiative"' not in bare_page
+    assert 'id="honours-heading"' not in bare_page
+    page = html(client, f"/reports/{full.pk}/")
+    assert page.index("一、组织建设") < page.index("二、维权服务")
+    assert '<div class="initiative">' in page
+    assert "金秋助学" in page
+    assert 'id="honours-heading"' in page
+    assert "全国模范职工之家" in page
+
+    data = client.get(f"/api/reports/{full.pk}").json()
+    assert [s["heading"] for s in data["sections"]] == ["一、组织建设", "二、维权服务"]
+    assert [i["title"] for i in data["initiatives"]] == ["金秋助学"]
+    assert [h["title"] for h in data["honours"]] == ["全国模范职工之家"]
+    empty = client.get(f"/api/reports/{bare.pk}").json()
+    assert (empty["sections"], empty["initiatives"], empty["honours"]) == ([], [], [])
+
+
+def test_a_profile_reads_initiatives_and_honours_only_where_there_are_some(client):
+    """A profile shows its latest report's initiatives and the honours of all its reports; an
+    organisation whose reports have none (a town's, mostly) costs no query for them."""
+    suzhou = Organisation.objects.get(code="js-sz")
+    members = Indicator.objects.get(code="members_total")
+    plain = factories.organisation(suzhou, code="test-plain", name="无荣誉测试总工会")
+    honoured = factories.organisation(suzhou, code="test-honoured", name="有荣誉测试总工会")
+    for organisation in (plain, honoured):
+        for year in (2030, 2031):
+            report = factories.report(organisation, year)
+            factories.figure(report, members, 1000 + year)
+            if organisation is honoured and year == 2030:
+                Honour.objects.create(report=report, title="省模范职工之家", level="provincial")
+            if organisation is honoured and year == 2031:
+                Initiative.objects.create(report=report, title="职工书屋", position=2)
+                Initiative.objects.create(report=report, title="金秋助学", position=1)
+            factories.move_to(report, Status.APPROVED)
+
+    plain_queries = count_queries(client, "/organisations/test-plain/")
+    honoured_queries = count_queries(client, "/organisations/test-honoured/")
+    assert honoured_queries - plain_queries == 2, (plain_queries, honoured_queries)
+
+    with translation.override("zh-hans"):
+        initiatives_heading = f"<h3>{translation.gettext('Initiatives')}</h3>"
+    page = html(client, "/organisations/test-honoured/")
+    assert initiatives_heading in page
+    assert page.index("金秋助学") < page.index("职工书屋")
+    assert 'id="honours-heading"' in page
+    assert "省模范职工之家" in page
+    plain_page = html(client, "/organisations/test-plain/")
+    assert 'id="honours-heading"' not in plain_page
+    assert initiatives_heading not in plain_page
+    data = client.get("/api/organisations/test-honoured").json()
+    assert [h["title"] for h in data["honours"]] == ["省模范职工之家"]
+    assert client.get("/api/organisations/test-plain").json()["honours"] == []
 
 
 def test_an_organisation_renamed_or_deactivated_shows_at_once(client):
