@@ -14,7 +14,6 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from apps.indicators.choices import WorkArea
-from apps.indicators.models import Indicator
 from apps.organizations.models import Organisation
 from apps.reports.models import Figure, Status, period_label
 
@@ -209,7 +208,3 @@ class IndicatorFilter(PageFilterSet):
 
     def keep(self, queryset: QuerySet[Figure], name: str, value) -> QuerySet[Figure]:
         return queryset
-
-
-def indicator_by_code(code: str) -> Indicator:
-    return Indicator.objects.active().select_related("part_of").get(code=code)

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -52,6 +53,26 @@ def catalogue() -> dict[int, Indicator]:
     """Every indicator by id, kept per publication state: nearly every page needs the
     catalogue, and it has a few hundred rows."""
     return {i.pk: i for i in Indicator.objects.select_related("part_of")}
+
+
+@kept_per_publication(maxsize=2)
+def _active_by_code() -> dict[str, Indicator]:
+    return {i.code: i for i in catalogue().values() if i.is_active}
+
+
+def active_indicator(code: str) -> Indicator:
+    """An indicator the public pages show, from the catalogue kept per publication state (an
+    edit to the catalogue moves that state on); 404 for an unknown or retired code."""
+    indicator = _active_by_code().get(code)
+    if indicator is None:
+        raise Http404
+    return indicator
+
+
+def indicator_parts(indicator: Indicator) -> list[Indicator]:
+    """The active indicators that make up ``indicator``, in the catalogue's order."""
+    parts = [i for i in catalogue().values() if i.part_of_id == indicator.pk and i.is_active]
+    return sorted(parts, key=lambda i: (i.position, i.code))
 
 
 @kept_per_publication(maxsize=512)

@@ -17,7 +17,6 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -99,7 +98,7 @@ def build_compare(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
 
 
 def build_indicator(request: HttpRequest, code: str) -> tuple[Any, dict[str, Any]]:
-    indicator = get_object_or_404(Indicator.objects.active().select_related("part_of"), code=code)
+    indicator = selectors.active_indicator(code)
     data = _with_parent(request, lambda: selectors.default_indicator_parent(indicator))
     filterset = _valid(IndicatorFilter(data, queryset=published_figures()))
     cleaned = filterset.form.cleaned_data
@@ -108,7 +107,7 @@ def build_indicator(request: HttpRequest, code: str) -> tuple[Any, dict[str, Any
     )
     return result, {
         "filterset": filterset,
-        "parts": list(indicator.parts.active().order_by("position")),
+        "parts": selectors.indicator_parts(indicator),
     }
 
 

@@ -709,6 +709,38 @@ def test_a_profile_reads_initiatives_and_honours_only_where_there_are_some(clien
     assert client.get("/api/organisations/test-plain").json()["honours"] == []
 
 
+def test_an_indicator_page_names_its_parts_and_follows_catalogue_edits_at_once(client):
+    """The indicator and its parts come from the catalogue kept per process; an edit to the
+    catalogue (a new name, a part retired, the indicator retired) shows on the next request."""
+    whole = Indicator.objects.get(code="model_workers")
+    parts = list(Indicator.objects.filter(part_of=whole).order_by("position", "code"))
+    assert len(parts) >= 3
+    url = "/indicators/model_workers/?parent=js-yz"
+    page = html(client, url)
+    links = re.findall(r'href="/indicators/(model_workers_\w+)/\?parent=js-yz"', page)
+    assert links == [p.code for p in parts]
+    cache.clear()  # the page afresh, the catalogue already read: none of it from the database
+    with CaptureQueriesContext(connection) as queries:
+        html(client, url)
+    assert queries.captured_queries
+    assert not [q for q in queries.captured_queries if "indicators_indicator" in q["sql"]]
+
+    whole.name = "劳动模范（改名）"
+    whole.save()
+    parts[-1].is_active = False
+    parts[-1].save()
+    page = html(client, url)
+    assert "劳动模范（改名）" in page
+    links = re.findall(r'href="/indicators/(model_workers_\w+)/\?parent=js-yz"', page)
+    assert links == [p.code for p in parts[:-1]]
+    assert client.get(f"/indicators/{parts[-1].code}/").status_code == 404
+    assert client.get("/indicators/no_such_indicator/").status_code == 404
+
+    whole.is_active = False
+    whole.save()
+    assert client.get(url).status_code == 404
+
+
 def test_an_organisation_renamed_or_deactivated_shows_at_once(client):
     """The organisation a page names is kept per process until the publication state moves
     on; an edit to the organisation moves it."""
