@@ -25,7 +25,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from apps.indicators.choices import WorkArea
-from apps.indicators.models import Indicator
 from apps.indicators.numbers import format_count
 from apps.reports.exports import (
     XLSX_TYPE,
@@ -294,9 +293,8 @@ def api_report(request: HttpRequest, pk: int) -> JsonResponse:
 
 @public_page
 def api_indicators(request: HttpRequest) -> JsonResponse:
-    indicators = Indicator.objects.active().select_related("part_of").order_by("position", "code")
     return JsonResponse(
-        {"indicators": [selectors.indicator_json(i) for i in indicators]},
+        {"indicators": [selectors.indicator_json(i) for i in selectors.active_catalogue()]},
         json_dumps_params={"ensure_ascii": False},
     )
 
