@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connection
@@ -27,9 +27,18 @@ from apps.indicators.choices import Measure, WorkArea
 from apps.indicators.models import Indicator
 from apps.indicators.numbers import format_count, format_figure
 from apps.organizations.models import Organisation
-from apps.reports.models import Figure, Honour, Initiative, Report, ReportContent, ReportSection
+from apps.reports.models import (
+    Figure,
+    Honour,
+    Initiative,
+    Report,
+    ReportContent,
+    ReportSection,
+    Status,
+)
 
 from .caching import kept_per_publication
+from .compiled import CompiledRead
 from .filters import Period, in_periods, published_figures
 from .models import (
     IndicatorParentStats,
@@ -43,6 +52,107 @@ from .tables import Cell, Table
 
 NORMALISERS = {"members": "members_total", "employees": "employees_total"}
 CENT = Decimal("0.01")
+
+
+# --- the figures the pages read, compiled once (compiled.py) ------------------------------
+
+
+def _periods_q(*bounds: int) -> Q:
+    """``in_periods`` for (start, end) pairs given one after the other."""
+    return in_periods(*(Period.of(bounds[n], bounds[n + 1]) for n in range(0, len(bounds), 2)))
+
+
+@lru_cache(maxsize=8)
+def headline_figures(indicators: tuple[int, ...]) -> CompiledRead:
+    """An organisation's published figures of these indicators (the headlines, which change
+    with the catalogue only): named by key, which PostgreSQL reads faster than joining the
+    catalogue to ask which are headlines."""
+    return CompiledRead(
+        Figure,
+        (int,),
+        lambda organisation: (
+            published_figures()
+            .filter(report__organisation_id=organisation, indicator_id__in=indicators)
+            .order_by()
+            .values_list("indicator_id", "period_start", "period_end", "value", "qualifier")
+        ),
+    )
+
+
+@cache
+def compare_figures(periods: int, area: bool) -> CompiledRead:
+    """The figures below a parent in one or two periods (the second for the changes), of one
+    work area or all: a read for each of these four shapes. Arguments: the parent, each
+    period's start and end, then the work area if any."""
+    arguments = (int,) + (int, int) * periods + ((str,) if area else ())
+
+    def build(parent: int, *rest: Any) -> QuerySet[Figure]:
+        bounds, work_area = (rest[:-1], rest[-1]) if area else (rest, None)
+        figures = published_figures().filter(
+            _periods_q(*bounds), report__organisation__parent_id=parent
+        )
+        if area:
+            figures = figures.filter(indicator__work_area=work_area)
+        return figures.order_by().values_list(
+            "indicator_id",
+            "report__organisation_id",
+            "period_start",
+            "period_end",
+            "value",
+            "qualifier",
+        )
+
+    return CompiledRead(Figure, arguments, build)
+
+
+# The normalising figures (members, employees: an indicator's code) below a parent in a period.
+NORMALISING_FIGURES = CompiledRead(
+    Figure,
+    (int, int, int, str),
+    lambda parent, start, end, code: (
+        published_figures()
+        .filter(
+            _periods_q(start, end), indicator__code=code, report__organisation__parent_id=parent
+        )
+        .order_by()
+        .values_list("report__organisation_id", "value")
+    ),
+)
+
+# One indicator's figures below a parent, in every period.
+INDICATOR_FIGURES = CompiledRead(
+    Figure,
+    (int, int),
+    lambda parent, indicator: (
+        published_figures()
+        .filter(report__organisation__parent_id=parent, indicator_id=indicator)
+        .order_by()
+        .values_list("period_start", "period_end", "report__organisation_id", "value", "qualifier")
+    ),
+)
+
+# Every figure of an organisation's approved reports (a yearly report's 近三年 figures too).
+OWN_FIGURES = CompiledRead(
+    Figure,
+    (int,),
+    lambda organisation: (
+        Figure.objects.filter(report__organisation_id=organisation, report__status=Status.APPROVED)
+        .order_by()
+        .values_list("indicator_id", "period_start", "period_end", "value", "qualifier")
+    ),
+)
+
+# The figures of every organisation below a parent in one period (a profile's standing).
+SIBLING_FIGURES = CompiledRead(
+    Figure,
+    (int, int, int),
+    lambda parent, start, end: (
+        published_figures()
+        .filter(_periods_q(start, end), report__organisation__parent_id=parent)
+        .order_by()
+        .values_list("indicator_id", "report__organisation_id", "value")
+    ),
+)
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -255,22 +365,19 @@ def overview(organisation: Organisation) -> Overview:
         (i.pk for i in known.values() if i.is_headline and i.is_active),
         key=lambda pk: (known[pk].position, known[pk].code),
     )
-    headline_figures = list(
-        published_figures()
-        .filter(report__organisation=organisation, indicator_id__in=headline_ids)
-        .order_by()
-        .values("value", "qualifier", "period_start", "period_end", "indicator_id")
-    )
-    present = {r["indicator_id"] for r in headline_figures}
+    # (indicator, period) → (value, qualifier)
+    by_key: dict[tuple[int, Period], tuple[Decimal, str]] = {
+        (indicator_id, Period.of(start, end)): (value, qualifier)
+        for indicator_id, start, end, value, qualifier in (
+            headline_figures(tuple(headline_ids)).rows(organisation.pk) if headline_ids else []
+        )
+    }
+    present = {indicator_id for indicator_id, _period in by_key}
     indicators = {pk: known[pk] for pk in headline_ids if pk in present}
-    every = sorted({Period.of(r["period_start"], r["period_end"]) for r in headline_figures})
+    every = sorted({period for _indicator, period in by_key})
     yearly_only = [p for p in every if not p.is_term]
     period = (yearly_only or every or [None])[-1]
     previous = period.previous if period else None
-    by_key: dict[tuple[int, Period], dict[str, Any]] = {
-        (r["indicator_id"], Period.of(r["period_start"], r["period_end"])): r
-        for r in headline_figures
-    }
     headlines = []
     table = Table(
         "headlines",
@@ -288,16 +395,18 @@ def overview(organisation: Organisation) -> Overview:
         if current is None:
             continue
         before = by_key.get((indicator.pk, previous)) if previous else None
-        history = [by_key.get((indicator.pk, p), {}).get("value") for p in yearly_only]
+        history = [
+            entry[0] if (entry := by_key.get((indicator.pk, p))) else None for p in yearly_only
+        ]
         headline = Headline(
             indicator=indicator,
-            current=Cell.figure(current["value"], current["qualifier"], indicator.unit),
-            previous=Cell.figure(before["value"], before["qualifier"], indicator.unit)
+            current=Cell.figure(current[0], current[1], indicator.unit),
+            previous=Cell.figure(before[0], before[1], indicator.unit)
             if before
             else Cell.missing(),
-            change=_change(current["value"], before["value"] if before else None),
+            change=_change(current[0], before[0] if before else None),
             direction=_direction(
-                current["value"], before["value"] if before else None, indicator.higher_is_better
+                current[0], before[0] if before else None, indicator.higher_is_better
             ),
             spark=sparkline(history),
         )
@@ -455,14 +564,13 @@ def _normalise(value: Decimal, base: Decimal) -> Decimal:
 
 def compare(
     parent: Organisation,
-    figures: QuerySet[Figure],
     period: Period | None,
     area: str = "",
     per: str = "",
 ) -> Compare:
     """Organisations below ``parent`` side by side: a row per indicator, a column per
-    organisation, with rank, the best value and the change against the previous year.
-    ``figures`` are the published figures already filtered by the FilterSet."""
+    organisation, with rank, the best value and the change against the previous year; of one
+    work area (``area``) or all."""
     path = ancestors(parent)
     below = organisations_below(parent)
     periods = periods_below(parent)
@@ -473,17 +581,9 @@ def compare(
     # Plain tuples, not model instances or dicts: a national comparison reads thousands.
     rows: list[tuple[int, int, int, int, Decimal, str]] = []
     if wanted:
-        rows = list(
-            figures.filter(in_periods(*wanted))
-            .order_by()
-            .values_list(
-                "indicator_id",
-                "report__organisation_id",
-                "period_start",
-                "period_end",
-                "value",
-                "qualifier",
-            )
+        bounds = [bound for p in wanted for bound in (p.start, p.end)]
+        rows = compare_figures(len(wanted), bool(area)).rows(
+            parent.pk, *bounds, *([area] if area else [])
         )
     known = catalogue()
     # (indicator, start, end) → {organisation: (value, qualifier)}
@@ -503,16 +603,7 @@ def compare(
         # The normalising figures, whatever the work area filter says. A query of their own:
         # folded into the one above (figure in the filtered set OR normaliser) PostgreSQL
         # read every figure of the period, seconds at national scale.
-        bases = dict(
-            published_figures()
-            .filter(
-                in_periods(period),
-                indicator__code=base_code,
-                report__organisation__parent=parent,
-            )
-            .order_by()
-            .values_list("report__organisation_id", "value")
-        )
+        bases = dict(NORMALISING_FIGURES.rows(parent.pk, period.start, period.end, base_code))
     title = _("%(parent)s: organisations below, %(period)s") % {
         "parent": parent.display_name,
         "period": period.label if period else "—",
@@ -691,18 +782,17 @@ def default_indicator_parent(indicator: Indicator) -> str | None:
 
 
 def indicator_view(
-    indicator: Indicator, parent: Organisation, figures: QuerySet[Figure], period: Period | None
+    indicator: Indicator, parent: Organisation, period: Period | None
 ) -> IndicatorView:
     """One indicator across the organisations below ``parent`` (ranked) and across years
     (trends; terms are listed apart, never joined to yearly lines)."""
     path = ancestors(parent)
     children = {c.pk: c for c in organisations_below(parent)}
-    rows = figures.filter(indicator=indicator).values_list(
-        "period_start", "period_end", "report__organisation_id", "value", "qualifier"
-    )
     # period → organisation → (value, qualifier)
     by_period: dict[Period, dict[int, tuple[Decimal, str]]] = defaultdict(dict)
-    for start, end, organisation_id, value, qualifier in rows.order_by():
+    for start, end, organisation_id, value, qualifier in INDICATOR_FIGURES.rows(
+        parent.pk, indicator.pk
+    ):
         by_period[Period.of(start, end)][organisation_id] = (value, qualifier)
     periods = sorted(by_period, key=lambda p: (p.end, -p.start), reverse=True)
     if period is None and periods:
@@ -975,11 +1065,7 @@ def profile(organisation: Organisation) -> Profile:
             list(latest.initiatives.order_by("position")) if latest.holds_initiatives else []
         )
     # Plain tuples and the catalogue apart: fifteen years of sixty figures are many instances.
-    rows = list(
-        Figure.objects.filter(report__in=[r.pk for r in reports])
-        .order_by()
-        .values_list("indicator_id", "period_start", "period_end", "value", "qualifier")
-    )
+    rows = OWN_FIGURES.rows(organisation.pk) if reports else []
     known = catalogue()
     by_indicator: dict[int, dict[Period, tuple[Decimal, str]]] = defaultdict(dict)
     for indicator_id, start, end, value, qualifier in rows:
@@ -1040,13 +1126,8 @@ def profile(organisation: Organisation) -> Profile:
             "parent": organisation.parent.display_name if organisation.parent else "",
             "period": standing_period.label,
         }
-        sibling_rows = (
-            published_figures()
-            .filter(
-                in_periods(standing_period), report__organisation__parent_id=organisation.parent_id
-            )
-            .order_by()
-            .values_list("indicator_id", "report__organisation_id", "value")
+        sibling_rows = SIBLING_FIGURES.rows(
+            organisation.parent_id, standing_period.start, standing_period.end
         )
         per_indicator: dict[int, dict[int, Decimal]] = defaultdict(dict)
         for indicator_id, organisation_id, value in sibling_rows:

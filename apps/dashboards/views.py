@@ -88,7 +88,6 @@ def build_compare(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
     cleaned = filterset.form.cleaned_data
     result = selectors.compare(
         cleaned["parent"],
-        filterset.qs,
         cleaned.get("period"),
         cleaned.get("area") or "",
         cleaned.get("per") or "",
@@ -101,9 +100,7 @@ def build_indicator(request: HttpRequest, code: str) -> tuple[Any, dict[str, Any
     data = _with_parent(request, lambda: selectors.default_indicator_parent(indicator))
     filterset = _valid(IndicatorFilter(data, queryset=published_figures()))
     cleaned = filterset.form.cleaned_data
-    result = selectors.indicator_view(
-        indicator, cleaned["parent"], filterset.qs, cleaned.get("period")
-    )
+    result = selectors.indicator_view(indicator, cleaned["parent"], cleaned.get("period"))
     return result, {
         "filterset": filterset,
         "parts": selectors.indicator_parts(indicator),

@@ -1,0 +1,135 @@
+"""A CompiledRead gives the rows its QuerySet gives, for any arguments, as a counted query on the
+database the router picks; a query whose shape would depend on its arguments is refused."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.dashboards import selectors
+from apps.dashboards.compiled import CompiledRead
+from apps.dashboards.filters import Period, in_periods, published_figures
+from apps.indicators.choices import Qualifier, Unit, WorkArea
+from apps.organizations.models import Level
+from apps.reports.models import Figure, Status
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def below(parent: int, start: int, end: int, area: str):
+    return (
+        published_figures()
+        .filter(
+            in_periods(Period.of(start, end)),
+            report__organisation__parent_id=parent,
+            indicator__work_area=area,
+        )
+        .order_by()
+        .values_list("report__organisation_id", "indicator_id", "value", "qualifier")
+    )
+
+
+@pytest.fixture
+def two_parents():
+    """Two parents with two children each, approved figures in 2020 and 2021, a draft and a
+    figure of another period inside a report; values with decimals (SQLite stores them as
+    numbers, which Django's converters make Decimals again)."""
+    money = factories.indicator(Unit.TEN_THOUSAND_YUAN, work_area=WorkArea.SERVICES)
+    people = factories.indicator(work_area=WorkArea.ORGANISATION)
+    parents = [factories.organisation(level=Level.CITY) for _ in range(2)]
+    for p, parent in enumerate(parents):
+        for c in range(2):
+            child = factories.organisation(parent)
+            for year in (2020, 2021):
+                report = factories.report(child, year)
+                factories.figure(report, money, f"{p}{c}{year % 10}.25", Qualifier.MORE)
+                factories.figure(report, people, 100 * p + 10 * c + year % 10)
+                factories.move_to(report, Status.APPROVED)
+            draft = factories.report(child, 2022)
+            factories.figure(draft, money, "9.99")
+    return parents, money, people
+
+
+def test_rows_equal_the_querysets_rows_for_any_arguments(two_parents):
+    parents, _money, _people = two_parents
+    read = CompiledRead(Figure, (int, int, int, str), below)
+    for parent in parents:
+        for year in (2020, 2021, 2022):
+            for area in (WorkArea.SERVICES, WorkArea.ORGANISATION, WorkArea.RIGHTS):
+                expected = sorted(below(parent.pk, year, year, area))
+                assert sorted(read.rows(parent.pk, year, year, area)) == expected
+    rows = read.rows(parents[1].pk, 2021, 2021, WorkArea.SERVICES)
+    assert sorted(value for _o, _i, value, _q in rows) == [Decimal("101.25"), Decimal("111.25")]
+    assert all(type(value) is Decimal for _o, _i, value, _q in rows)
+    assert {qualifier for *_rest, qualifier in rows} == {Qualifier.MORE}
+
+
+def test_each_read_is_one_query_on_the_connection_and_compiled_once(two_parents):
+    parents, _money, _people = two_parents
+    read = CompiledRead(Figure, (int, int, int, str), below)
+    with CaptureQueriesContext(connection) as queries:
+        read.rows(parents[0].pk, 2020, 2020, WorkArea.SERVICES)
+        read.rows(parents[1].pk, 2021, 2021, WorkArea.ORGANISATION)
+    assert len(queries) == 2
+    assert read.compiled(connection.alias) is read.compiled(connection.alias)
+
+
+def test_a_shape_that_depends_on_its_arguments_is_refused():
+    def previous_year(parent: int, year: int):
+        return (
+            Figure.objects.filter(report__organisation__parent_id=parent, period_start=year - 1)
+            .order_by()
+            .values_list("value")
+        )
+
+    def unused(parent: int, year: int):
+        return Figure.objects.filter(report__organisation__parent_id=parent).values_list("value")
+
+    for build in (previous_year, unused):
+        with pytest.raises(ValueError, match="parameter of its own"):
+            CompiledRead(Figure, (int, int), build).rows(1, 2020)
+
+
+def test_only_values_list_rows_of_plain_columns_are_read():
+    with pytest.raises(TypeError):
+        CompiledRead(Figure, (int,), lambda pk: Figure.objects.filter(pk=pk)).rows(1)
+    with pytest.raises(TypeError):
+        CompiledRead(Figure, (float,), lambda value: Figure.objects.values_list("value"))
+    read = CompiledRead(Figure, (int,), lambda pk: Figure.objects.filter(pk=pk).values_list("pk"))
+    with pytest.raises(TypeError):
+        read.rows(1, 2)
+
+
+def test_the_pages_reads_agree_with_their_querysets(two_parents):
+    parents, money, people = two_parents
+    parent = parents[1]
+    child = parent.children.order_by("code").first()
+    assert sorted(selectors.SIBLING_FIGURES.rows(parent.pk, 2021, 2021)) == sorted(
+        published_figures()
+        .filter(in_periods(Period.of(2021, 2021)), report__organisation__parent=parent)
+        .values_list("indicator_id", "report__organisation_id", "value")
+    )
+    assert sorted(selectors.OWN_FIGURES.rows(child.pk)) == sorted(
+        Figure.objects.filter(
+            report__organisation=child, report__status=Status.APPROVED
+        ).values_list("indicator_id", "period_start", "period_end", "value", "qualifier")
+    )
+    assert len(selectors.INDICATOR_FIGURES.rows(parent.pk, money.pk)) == 4  # two years, two
+    both_years = selectors.compare_figures(2, False).rows(parent.pk, 2021, 2021, 2020, 2020)
+    assert len(both_years) == 8
+    services = selectors.compare_figures(1, True).rows(parent.pk, 2021, 2021, WorkArea.SERVICES)
+    assert {row[0] for row in services} == {money.pk}
+    assert sorted(selectors.NORMALISING_FIGURES.rows(parent.pk, 2020, 2020, people.code)) == sorted(
+        published_figures()
+        .filter(
+            in_periods(Period.of(2020, 2020)), indicator=people, report__organisation__parent=parent
+        )
+        .values_list("report__organisation_id", "value")
+    )
+    assert {row[0] for row in selectors.headline_figures((people.pk,)).rows(child.pk)} == {
+        people.pk
+    }
