@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, router
 from django.db.models import BooleanField, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -1050,15 +1050,39 @@ def _holds(model: type[ReportContent]) -> RawSQL:
     )
 
 
+# What the profile shows of an organisation's approved reports, in the model's order (the
+# others stay deferred).
+PROFILE_REPORT_FIELDS = ("id", "period_start", "period_end", "title", "summary")
+
+PROFILE_REPORTS = CompiledRead(
+    Report,
+    (int,),
+    lambda organisation: (
+        Report.objects.published()
+        .filter(organisation_id=organisation)
+        .annotate(holds_initiatives=_holds(Initiative), holds_honours=_holds(Honour))
+        .order_by("-period_end", "-period_start")
+        .values_list(*PROFILE_REPORT_FIELDS, "holds_initiatives", "holds_honours")
+    ),
+)
+
+
+def _profile_reports(organisation: Organisation) -> list[Report]:
+    """The organisation's approved reports, latest first, as the model's instances with the
+    profile's fields only (as ``only()`` would give them)."""
+    alias = router.db_for_read(Report)
+    reports = []
+    for *values, holds_initiatives, holds_honours in PROFILE_REPORTS.rows(organisation.pk):
+        report = Report.from_db(alias, PROFILE_REPORT_FIELDS, values)
+        report.holds_initiatives, report.holds_honours = holds_initiatives, holds_honours
+        reports.append(report)
+    return reports
+
+
 def profile(organisation: Organisation) -> Profile:
     """One organisation over all its periods, with where it stands among its siblings."""
     path = ancestors(organisation)
-    reports = list(
-        Report.objects.published()
-        .filter(organisation=organisation)
-        .annotate(holds_initiatives=_holds(Initiative), holds_honours=_holds(Honour))
-        .order_by("-period_end", "-period_start")
-    )
+    reports = _profile_reports(organisation)
     latest = reports[0] if reports else None
     if latest is not None:  # the page shows the initiatives of the latest report only
         latest.initiative_list = (

@@ -14,7 +14,7 @@ from apps.dashboards.compiled import CompiledRead
 from apps.dashboards.filters import Period, in_periods, published_figures
 from apps.indicators.choices import Qualifier, Unit, WorkArea
 from apps.organizations.models import Level
-from apps.reports.models import Figure, Status
+from apps.reports.models import Figure, Honour, HonourLevel, Report, Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +133,26 @@ def test_the_pages_reads_agree_with_their_querysets(two_parents):
     assert {row[0] for row in selectors.headline_figures((people.pk,)).rows(child.pk)} == {
         people.pk
     }
+
+
+def test_the_profile_reads_its_reports_latest_first_with_what_it_shows(two_parents):
+    parents, _money, _people = two_parents
+    child = parents[0].children.order_by("code").first()
+    oldest = factories.report(
+        child, 2019, title="2019年工作总结", summary="全市新建工会组织660多家。"
+    )
+    Honour.objects.create(report=oldest, title="模范职工之家", level=HonourLevel.PROVINCIAL)
+    factories.move_to(oldest, Status.APPROVED)
+    reports = selectors._profile_reports(child)
+    expected = list(Report.objects.published().filter(organisation=child).order_by("-period_end"))
+    assert [r.pk for r in reports] == [r.pk for r in expected]
+    assert [(r.period_label, r.title, r.summary) for r in reports] == [
+        (r.period_label, r.title, r.summary) for r in expected
+    ]
+    assert {r.get_deferred_fields() >= {"status", "note"} for r in reports} == {True}
+    assert [r.holds_initiatives for r in reports] == [False, False, False]
+    assert [r.holds_honours for r in reports] == [False, False, True]
+    assert (reports[-1].title, reports[-1].summary) == (
+        "2019年工作总结",
+        "全市新建工会组织660多家。",
+    )
