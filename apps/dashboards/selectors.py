@@ -341,13 +341,6 @@ class Overview:
         }
 
 
-def _stats_of(organisation: Organisation) -> OrganisationStats:
-    try:
-        return organisation.stats
-    except OrganisationStats.DoesNotExist:
-        return OrganisationStats(organisation=organisation)
-
-
 def organisation_json(organisation: Organisation) -> dict[str, Any]:
     return {
         "code": organisation.code,
@@ -356,6 +349,45 @@ def organisation_json(organisation: Organisation) -> dict[str, Any]:
         "short_name": organisation.short_name,
         "level": organisation.level,
     }
+
+
+# An organisation's fields, in the model's order.
+ORGANISATION_FIELDS = tuple(f.attname for f in Organisation._meta.concrete_fields)
+
+# The organisations below one (active ones) and the one itself, with their summaries.
+OVERVIEW_ORGANISATIONS = CompiledRead(
+    Organisation,
+    (int,),
+    lambda organisation: (
+        Organisation.objects.filter(Q(parent_id=organisation, is_active=True) | Q(pk=organisation))
+        .order_by("code")
+        .values_list(
+            *ORGANISATION_FIELDS,
+            "stats__reports",
+            "stats__latest_end",
+            "stats__organisations_below",
+        )
+    ),
+)
+
+# The reports approved last below an organisation: which, of what period, by whom.
+RECENT_APPROVALS = CompiledRead(
+    RecentApproval,
+    (int,),
+    lambda organisation: (
+        RecentApproval.objects.filter(organisation_id=organisation)
+        .order_by("-approved_at", "-report_id")
+        .values_list(
+            "report_id",
+            "report__period_start",
+            "report__period_end",
+            "report__organisation_id",
+            "report__organisation__code",
+            "report__organisation__name",
+            "report__organisation__name_en",
+        )
+    ),
+)
 
 
 def overview(organisation: Organisation) -> Overview:
@@ -429,39 +461,33 @@ def overview(organisation: Organisation) -> Overview:
         )
     # Approved reports and organisations below, from the summary kept in step with approvals.
     # The organisations below and this one's own summary in one query.
-    children_list = list(
-        Organisation.objects.filter(Q(parent=organisation, is_active=True) | Q(pk=organisation.pk))
-        .select_related("stats")
-        .order_by("code")
-    )
-    own = next((_stats_of(o) for o in children_list if o.pk == organisation.pk), None)
-    own = own or OrganisationStats()
+    alias = router.db_for_read(Organisation)
+    own = OrganisationStats()
     children = []
-    for child in children_list:
-        if child.pk == organisation.pk:
+    for *fields, reports, latest_end, below in OVERVIEW_ORGANISATIONS.rows(organisation.pk):
+        if fields[0] == organisation.pk:
+            own = OrganisationStats(
+                organisation_id=organisation.pk,
+                reports=reports or 0,
+                latest_end=latest_end,
+                organisations_below=below or 0,
+            )
             continue
-        stats = _stats_of(child)
         children.append(
             ChildRow(
-                organisation=child,
-                reports=stats.reports,
-                latest=Period.of(stats.latest_end, stats.latest_end) if stats.latest_end else None,
-                below=stats.organisations_below,
+                organisation=Organisation.from_db(alias, ORGANISATION_FIELDS, fields),
+                reports=reports or 0,
+                latest=Period.of(latest_end, latest_end) if latest_end else None,
+                below=below or 0,
             )
         )
-    latest_reports = [
-        recent.report
-        for recent in RecentApproval.objects.filter(organisation=organisation)
-        .select_related("report__organisation")
-        .only(
-            "report__period_start",
-            "report__period_end",
-            "report__organisation__code",
-            "report__organisation__name",
-            "report__organisation__name_en",
+    latest_reports = []
+    for pk, start, end, *organisation_fields in RECENT_APPROVALS.rows(organisation.pk):
+        report = Report.from_db(alias, ("id", "period_start", "period_end"), (pk, start, end))
+        report.organisation = Organisation.from_db(
+            alias, ("id", "code", "name", "name_en"), organisation_fields
         )
-        .order_by("-approved_at", "-report_id")
-    ]
+        latest_reports.append(report)
     result = Overview(
         organisation=organisation,
         path=path,

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.dashboards import selectors
 from apps.dashboards.compiled import CompiledRead
 from apps.dashboards.filters import Period, in_periods, published_figures
+from apps.dashboards.models import RecentApproval
 from apps.indicators.choices import Qualifier, Unit, WorkArea
 from apps.organizations.models import Level
 from apps.reports.models import Figure, Honour, HonourLevel, Report, Status
@@ -156,3 +157,36 @@ def test_the_profile_reads_its_reports_latest_first_with_what_it_shows(two_paren
         "2019年工作总结",
         "全市新建工会组织660多家。",
     )
+
+
+def test_the_overview_reads_the_organisations_below_and_recent_approvals(two_parents):
+    parents, _money, _people = two_parents
+    parent = parents[0]
+    quiet = factories.organisation(parent, code="zz-quiet")  # nothing reported yet
+    factories.organisation(parent, code="zz-closed", is_active=False)
+    view = selectors.overview(parent)
+    rows = {row.organisation.code: row for row in view.children}
+    assert list(rows) == sorted(c.code for c in parent.children.filter(is_active=True))
+    assert (rows[quiet.code].reports, rows[quiet.code].latest, rows[quiet.code].below) == (
+        0,
+        None,
+        0,
+    )
+    for child in parent.children.exclude(pk=quiet.pk).filter(is_active=True):
+        row = rows[child.code]
+        assert (row.reports, row.latest, row.below) == (2, Period.of(2021, 2021), 0)
+        assert row.organisation == child
+        assert row.organisation.display_name == child.name
+    assert (view.reports_below, view.below_count) == (4, 3)
+    recent = RecentApproval.objects.filter(organisation=parent).order_by(
+        "-approved_at", "-report_id"
+    )
+    assert [r.pk for r in view.latest_reports] == [a.report_id for a in recent]
+    assert [r.organisation.display_name for r in view.latest_reports] == [
+        a.report.organisation.name for a in recent
+    ]
+    assert view.latest_reports
+    assert {r.period_label for r in view.latest_reports} <= {
+        "2020年",
+        "2021年",
+    }
