@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from apps.dashboards import selectors
@@ -190,3 +191,49 @@ def test_the_overview_reads_the_organisations_below_and_recent_approvals(two_par
         "2020年",
         "2021年",
     }
+
+
+def test_the_report_page_reads_its_report_organisation_parent_and_figures(two_parents):
+    parents, _money, people = two_parents
+    child = parents[1].children.order_by("code").last()
+    report = Report.objects.published().get(organisation=child, period_start=2021)
+    read = selectors.published_report(report.pk)
+    assert (read.pk, read.title, read.status, read.period_label) == (
+        report.pk,
+        report.title,
+        Status.APPROVED,
+        "2021年",
+    )
+    assert read.get_deferred_fields() == set()
+    assert (read.organisation, read.organisation.parent) == (child, parents[1])
+    assert read.organisation.parent.name == parents[1].name
+    assert (read.holds_sections, read.holds_initiatives, read.holds_honours) == (False,) * 3
+    assert (read.section_list, read.initiative_list, read.honour_list) == ([], [], [])
+    expected = {f.pk: f for f in report.figures.all()}
+    assert len(expected) == 2
+    assert {f.pk for f in read.figure_list} == set(expected)
+    for figure in read.figure_list:
+        original = expected[figure.pk]
+        assert (figure.value, figure.qualifier, figure.indicator, figure.report) == (
+            original.value,
+            original.qualifier,
+            original.indicator,
+            read,
+        )
+    assert {f.value for f in read.figure_list} == {Decimal("111.25"), 111}
+    # A report of the root (no parent) reads with no parent; a draft is not found.
+    root_report = factories.report(parents[0], 2021)
+    factories.figure(root_report, people, 7)
+    Honour.objects.create(report=root_report, title="工人先锋号", level=HonourLevel.NATIONAL)
+    factories.move_to(root_report, Status.APPROVED)
+    top = selectors.published_report(root_report.pk)
+    assert (top.organisation, top.organisation.parent) == (parents[0], None)
+    assert (top.holds_sections, top.holds_initiatives, top.holds_honours) == (False, False, True)
+    assert [h.title for h in top.honour_list] == ["工人先锋号"]
+    assert [f.value for f in top.figure_list] == [7]
+    draft = Report.objects.get(organisation=child, period_start=2022)
+    with pytest.raises(Http404):
+        selectors.published_report(draft.pk)
+    with CaptureQueriesContext(connection) as queries:
+        selectors.published_report(root_report.pk)
+    assert len(queries) == 3  # the report, its figures, its honours
