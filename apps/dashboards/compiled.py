@@ -38,6 +38,7 @@ class _Compiled:
     params: tuple[Any, ...]
     slots: tuple[tuple[int, int, type], ...]  # (position in params, argument, its type)
     select: tuple[Any, ...]  # the selected expressions, for their value converters
+    columns: tuple[str, ...]  # their names
 
 
 class CompiledRead:
@@ -76,7 +77,7 @@ class CompiledRead:
         select = tuple(column for column, _sql, _alias in compiler.select[: compiler.col_count])
         taken = {slot[0] for slot in slots}
         rest = [value for position, value in enumerate(params) if position not in taken]
-        return _Compiled(sql, tuple(params), slots, select), rest
+        return _Compiled(sql, tuple(params), slots, select, tuple(columns)), rest
 
     def _compile(self, alias: str) -> _Compiled:
         compiled, rest = self._compile_with(alias, _MARKERS[0])
@@ -124,6 +125,22 @@ class CompiledRead:
                 values[index] = value
             converted.append(tuple(values))
         return converted
+
+    def instances(self, *args: int | str) -> list[Any]:
+        """The rows as instances of the model, as the QuerySet without ``values_list()``
+        would give them, for a read of exactly ``fields_of(model)``."""
+        alias = router.db_for_read(self.model)
+        fields = fields_of(self.model)
+        if self.compiled(alias).columns != fields:
+            raise TypeError("instances are read with every field of the model's row")
+        from_db = self.model.from_db
+        return [from_db(alias, fields, row) for row in self.rows(*args)]
+
+
+def fields_of(model: type[Model]) -> tuple[str, ...]:
+    """The columns of a model's own row, as ``values_list()`` names them and ``from_db`` takes
+    them: a read of these gives instances equal to the QuerySet's own."""
+    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 def _converters(connection: Any, select: tuple[Any, ...]) -> list[tuple[int, list, Any]]:

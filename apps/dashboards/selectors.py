@@ -37,7 +37,7 @@ from apps.reports.models import (
 )
 
 from .caching import kept_per_publication
-from .compiled import CompiledRead
+from .compiled import CompiledRead, fields_of
 from .filters import Period, in_periods, published_figures
 from .models import (
     IndicatorParentStats,
@@ -351,7 +351,7 @@ def organisation_json(organisation: Organisation) -> dict[str, Any]:
 
 
 # An organisation's fields, in the model's order.
-ORGANISATION_FIELDS = tuple(f.attname for f in Organisation._meta.concrete_fields)
+ORGANISATION_FIELDS = fields_of(Organisation)
 
 # The organisations below one (active ones) and the one itself, with their summaries.
 OVERVIEW_ORGANISATIONS = CompiledRead(
@@ -1092,6 +1092,28 @@ PROFILE_REPORTS = CompiledRead(
 )
 
 
+# The latest report's initiatives, and the honours of an organisation's approved reports.
+LATEST_INITIATIVES = CompiledRead(
+    Initiative,
+    (int,),
+    lambda report: (
+        Initiative.objects.filter(report_id=report)
+        .order_by("position", "pk")
+        .values_list(*fields_of(Initiative))
+    ),
+)
+
+PROFILE_HONOURS = CompiledRead(
+    Honour,
+    (int,),
+    lambda organisation: (
+        Honour.objects.filter(report__organisation_id=organisation, report__status=Status.APPROVED)
+        .order_by("position", "pk")
+        .values_list(*fields_of(Honour))
+    ),
+)
+
+
 def _profile_reports(organisation: Organisation) -> list[Report]:
     """The organisation's approved reports, latest first, as the model's instances with the
     profile's fields only (as ``only()`` would give them)."""
@@ -1111,7 +1133,7 @@ def profile(organisation: Organisation) -> Profile:
     latest = reports[0] if reports else None
     if latest is not None:  # the page shows the initiatives of the latest report only
         latest.initiative_list = (
-            list(latest.initiatives.order_by("position")) if latest.holds_initiatives else []
+            LATEST_INITIATIVES.instances(latest.pk) if latest.holds_initiatives else []
         )
     # Plain tuples and the catalogue apart: fifteen years of sixty figures are many instances.
     rows = OWN_FIGURES.rows(organisation.pk) if reports else []
@@ -1214,11 +1236,8 @@ def profile(organisation: Organisation) -> Profile:
             )
     # The honours' reports are those read above: no second read of them.
     by_pk = {r.pk: r for r in reports}
-    honoured = [r.pk for r in reports if r.holds_honours]
     honours = (
-        list(Honour.objects.filter(report__in=honoured).order_by("position", "pk"))
-        if honoured
-        else []
+        PROFILE_HONOURS.instances(organisation.pk) if any(r.holds_honours for r in reports) else []
     )
     for honour in honours:
         honour.report = by_pk[honour.report_id]
@@ -1280,8 +1299,7 @@ _REPORT_PARTS: tuple[tuple[str, str, type[ReportContent]], ...] = (
 )
 
 
-REPORT_FIELDS = tuple(f.attname for f in Report._meta.concrete_fields)
-FIGURE_FIELDS = tuple(f.attname for f in Figure._meta.concrete_fields)
+REPORT_FIELDS = fields_of(Report)
 
 PUBLISHED_REPORT = CompiledRead(
     Report,
@@ -1303,7 +1321,9 @@ PUBLISHED_REPORT = CompiledRead(
 REPORT_FIGURES = CompiledRead(
     Figure,
     (int,),
-    lambda report: Figure.objects.filter(report_id=report).order_by().values_list(*FIGURE_FIELDS),
+    lambda report: (
+        Figure.objects.filter(report_id=report).order_by().values_list(*fields_of(Figure))
+    ),
 )
 
 
@@ -1350,13 +1370,10 @@ def published_report(pk: int) -> Report:
         held = getattr(report, f"holds_{name}")
         setattr(report, attribute, list(getattr(report, name).all()) if held else [])
     known = catalogue()
-    alias = router.db_for_read(Figure)
-    figures = []
-    for values in REPORT_FIGURES.rows(report.pk):
-        figure = Figure.from_db(alias, FIGURE_FIELDS, values)
+    figures = REPORT_FIGURES.instances(report.pk)
+    for figure in figures:
         figure.report = report
         figure.indicator = known[figure.indicator_id]
-        figures.append(figure)
     figures.sort(key=_catalogue_order)
     report.figure_list = figures
     initiatives = report.initiative_list

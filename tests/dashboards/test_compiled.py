@@ -11,7 +11,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from apps.dashboards import selectors
-from apps.dashboards.compiled import CompiledRead
+from apps.dashboards.compiled import CompiledRead, fields_of
 from apps.dashboards.filters import Period, in_periods, published_figures
 from apps.dashboards.models import RecentApproval
 from apps.indicators.choices import Qualifier, Unit, WorkArea
@@ -104,6 +104,31 @@ def test_only_values_list_rows_of_plain_columns_are_read():
     read = CompiledRead(Figure, (int,), lambda pk: Figure.objects.filter(pk=pk).values_list("pk"))
     with pytest.raises(TypeError):
         read.rows(1, 2)
+    with pytest.raises(TypeError):  # instances come from every field of the row
+        read.instances(1)
+
+
+def test_instances_equal_the_querysets_instances(two_parents):
+    fields = fields_of(Figure)
+    read = CompiledRead(
+        Figure,
+        (int,),
+        lambda parent: (
+            Figure.objects.filter(report__organisation__parent_id=parent)
+            .order_by("pk")
+            .values_list(*fields)
+        ),
+    )
+    parents, _money, _people = two_parents
+    for parent in parents:
+        expected = list(Figure.objects.filter(report__organisation__parent=parent).order_by("pk"))
+        read_back = read.instances(parent.pk)
+        assert len(read_back) == 10  # two children: two figures in two years, a draft's one
+        assert read_back == expected
+        assert [[getattr(f, name) for name in fields] for f in read_back] == [
+            [getattr(f, name) for name in fields] for f in expected
+        ]
+        assert {f._state.adding for f in read_back} == {False}
 
 
 def test_the_pages_reads_agree_with_their_querysets(two_parents):
@@ -138,7 +163,7 @@ def test_the_pages_reads_agree_with_their_querysets(two_parents):
 
 
 def test_the_profile_reads_its_reports_latest_first_with_what_it_shows(two_parents):
-    parents, _money, _people = two_parents
+    parents, _money, people = two_parents
     child = parents[0].children.order_by("code").first()
     oldest = factories.report(
         child, 2019, title="2019年工作总结", summary="全市新建工会组织660多家。"
@@ -158,6 +183,17 @@ def test_the_profile_reads_its_reports_latest_first_with_what_it_shows(two_paren
         "2019年工作总结",
         "全市新建工会组织660多家。",
     )
+    # The honours of its approved reports only: not a draft's, not a sibling's.
+    draft = factories.report(child, 2023)
+    Honour.objects.create(report=draft, title="草稿中的荣誉", level=HonourLevel.CITY)
+    sibling = parents[0].children.order_by("code").last()
+    theirs = factories.report(sibling, 2019)
+    factories.figure(theirs, people, 5)
+    Honour.objects.create(report=theirs, title="兄弟单位的荣誉", level=HonourLevel.CITY)
+    factories.move_to(theirs, Status.APPROVED)
+    honours = selectors.profile(child).honours
+    assert [(h.title, h.report.pk) for h in honours] == [("模范职工之家", oldest.pk)]
+    assert [h.title for h in selectors.profile(sibling).honours] == ["兄弟单位的荣誉"]
 
 
 def test_the_overview_reads_the_organisations_below_and_recent_approvals(two_parents):
