@@ -101,10 +101,24 @@ class CompiledRead:
         return compiled
 
     def rows(self, *args: int | str) -> list[tuple[Any, ...]]:
-        if len(args) != self.arity:
-            raise TypeError(f"{self.arity} arguments expected, {len(args)} given")
+        alias = router.db_for_read(self.model)
+        return self._run(alias, self.compiled(alias), args)
+
+    def instances(self, *args: int | str) -> list[Any]:
+        """The rows as instances of the model, as the QuerySet without ``values_list()``
+        would give them, for a read of exactly ``fields_of(model)``."""
         alias = router.db_for_read(self.model)
         compiled = self.compiled(alias)
+        if compiled.columns != fields_of(self.model):
+            raise TypeError("instances are read with every field of the model's row")
+        from_db = self.model.from_db
+        return [from_db(alias, compiled.columns, row) for row in self._run(alias, compiled, args)]
+
+    def _run(
+        self, alias: str, compiled: _Compiled, args: tuple[int | str, ...]
+    ) -> list[tuple[Any, ...]]:
+        if len(args) != self.arity:
+            raise TypeError(f"{self.arity} arguments expected, {len(args)} given")
         params = list(compiled.params)
         for position, argument, kind in compiled.slots:  # the backend's own wrapper (Int2 …)
             params[position] = kind(args[argument])
@@ -112,6 +126,7 @@ class CompiledRead:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
+        # Found per call: a converter may be bound to this thread's connection.
         converters = _converters(connection, compiled.select)
         if not converters:
             return rows if isinstance(rows, list) else list(rows)
@@ -125,16 +140,6 @@ class CompiledRead:
                 values[index] = value
             converted.append(tuple(values))
         return converted
-
-    def instances(self, *args: int | str) -> list[Any]:
-        """The rows as instances of the model, as the QuerySet without ``values_list()``
-        would give them, for a read of exactly ``fields_of(model)``."""
-        alias = router.db_for_read(self.model)
-        fields = fields_of(self.model)
-        if self.compiled(alias).columns != fields:
-            raise TypeError("instances are read with every field of the model's row")
-        from_db = self.model.from_db
-        return [from_db(alias, fields, row) for row in self.rows(*args)]
 
 
 def fields_of(model: type[Model]) -> tuple[str, ...]:

@@ -135,7 +135,8 @@ OWN_FIGURES = CompiledRead(
     Figure,
     (int,),
     lambda organisation: (
-        Figure.objects.filter(report__organisation_id=organisation, report__status=Status.APPROVED)
+        Figure.objects.published()
+        .filter(report__organisation_id=organisation)
         .order_by()
         .values_list("indicator_id", "period_start", "period_end", "value", "qualifier")
     ),
